@@ -118,7 +118,8 @@ AF_BLUETOOTH = 36
 AF_NETLINK = 38
 AF_HYPERV = 43
 AF_DIVERT = 44
-AF_MAX = 44
+AF_IPFWLOG = 46
+AF_MAX = 46
 
 PF_UNSPEC = AF_UNSPEC
 PF_LOCAL = PF_UNIX = AF_LOCAL
@@ -359,3 +360,66 @@ class Errno(enum.IntEnum):
 
 EWOULDBLOCK = Errno.EAGAIN
 ENOTSUP = Errno.EOPNOTSUPP
+
+
+# --- enums of the ksocket hook-name components (FreeBSD values) ------------------
+
+
+class Family(enum.IntEnum):
+    """FreeBSD protocol families (PF_* = AF_*)."""
+
+    UNSPEC = AF_UNSPEC
+    LOCAL = AF_LOCAL
+    INET = AF_INET
+    APPLETALK = AF_APPLETALK
+    ROUTE = AF_ROUTE
+    LINK = AF_LINK
+    IPX = AF_IPX
+    INET6 = AF_INET6
+    NATM = AF_NATM
+    ATM = AF_ATM
+    NETGRAPH = AF_NETGRAPH
+    BLUETOOTH = AF_BLUETOOTH
+    NETLINK = AF_NETLINK
+    HYPERV = AF_HYPERV
+    DIVERT = AF_DIVERT
+
+
+class SockType(enum.IntEnum):
+    """FreeBSD socket types."""
+
+    STREAM = SOCK_STREAM
+    DGRAM = SOCK_DGRAM
+    RAW = SOCK_RAW
+    RDM = SOCK_RDM
+    SEQPACKET = SOCK_SEQPACKET
+
+
+class Proto(enum.IntEnum):
+    """FreeBSD IP protocol numbers."""
+
+    IP = IPPROTO_IP
+    ICMP = IPPROTO_ICMP
+    IGMP = IPPROTO_IGMP
+    TCP = IPPROTO_TCP
+    UDP = IPPROTO_UDP
+    IPV6 = IPPROTO_IPV6
+    GRE = IPPROTO_GRE
+    ESP = IPPROTO_ESP
+    AH = IPPROTO_AH
+    SWIPE = IPPROTO_SWIPE
+    ICMPV6 = IPPROTO_ICMPV6
+    ENCAP = IPPROTO_ENCAP
+    PIM = IPPROTO_PIM
+    SCTP = IPPROTO_SCTP
+    UDPLITE = IPPROTO_UDPLITE
+    RAW = IPPROTO_RAW
+    DIVERT = IPPROTO_DIVERT
+
+
+# --- type names of the other node types the emulator carries --------------------
+
+NG_HUB_NODE_TYPE = "hub"
+NG_ECHO_NODE_TYPE = "echo"
+NG_HOLE_NODE_TYPE = "hole"
+NG_TEE_NODE_TYPE = "tee"

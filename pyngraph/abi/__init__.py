@@ -1,0 +1,46 @@
+"""The FreeBSD netgraph ABI: constants, message header, argument codecs,
+sockaddrs, the ksocket hook-name grammar and FreeBSD <-> host tables.
+
+Pure data, no I/O.  ``structs`` (ctypes layouts) is not imported here; import
+``pyngraph.abi.structs`` where the layouts are needed.
+"""
+
+from __future__ import annotations
+
+from .args import (
+    AcceptReply,
+    Connect,
+    HookList,
+    LinkInfo,
+    Mkpeer,
+    Name,
+    NameList,
+    NodeInfo,
+    Rmhook,
+    Sockopt,
+    TypeInfo,
+    TypeList,
+)
+from .constants import Errno, Family, Proto, SockType
+from .hookname import HookSpec, make_hookname, parse_hookname
+from .message import HEADER_SIZE, NgMesg
+from .sockaddr import Sockaddr, decode_sockaddr, encode_sockaddr
+from .translate import (
+    family_from_host,
+    family_to_host,
+    sockopt_to_host,
+    sockopt_value_from_host,
+    socktype_from_host,
+    socktype_to_host,
+)
+
+__all__ = [
+    "AcceptReply", "Connect", "HookList", "LinkInfo", "Mkpeer", "Name", "NameList", "NodeInfo",
+    "Rmhook", "Sockopt", "TypeInfo", "TypeList",
+    "Errno", "Family", "Proto", "SockType",
+    "HookSpec", "make_hookname", "parse_hookname",
+    "HEADER_SIZE", "NgMesg",
+    "Sockaddr", "decode_sockaddr", "encode_sockaddr",
+    "family_from_host", "family_to_host", "sockopt_to_host", "sockopt_value_from_host",
+    "socktype_from_host", "socktype_to_host",
+]
