@@ -1,0 +1,1 @@
+"""Micro-benchmarks (run with ``python -m benchmarks.<name>`` from the repository root)."""
