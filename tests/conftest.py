@@ -24,3 +24,30 @@ def load_jsonl(name: str) -> List[Dict[str, Any]]:
 @pytest.fixture(scope="session")
 def vectors_dir() -> Path:
     return VECTORS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--vm", action="store_true", default=False,
+        help="run the suite inside the FreeBSD Vagrant VM instead of here (python -m vm run); "
+             "the other arguments are passed on, the JUnit report lands in vm/reports/",
+    )
+
+
+def pytest_cmdline_main(config: pytest.Config) -> Any:
+    """With --vm, hand the run to ``python -m vm run`` and exit with its status."""
+    if not config.getoption("vm", default=False):
+        return None
+    import subprocess
+    import sys
+
+    here = Path(config.invocation_params.dir)
+    forwarded = []
+    for arg in config.invocation_params.args:
+        if arg == "--vm":
+            continue
+        target = here / arg.split("::", 1)[0]
+        if not arg.startswith("-") and target.exists() and REPO in target.resolve().parents:
+            arg = str(target.resolve().relative_to(REPO)) + arg[len(arg.split("::", 1)[0]):]
+        forwarded.append(arg)
+    return subprocess.call([sys.executable, "-m", "vm", "run", "--", *forwarded], cwd=REPO)

@@ -1,0 +1,78 @@
+"""sockaddr_ng bytes against the worked examples of userland.md §1.2 and the kernel's forms."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from pyngraph.backend.freebsd import sockaddr
+from pyngraph.errors import InvalidArgumentError
+
+SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "userland.md"
+# e.g.  * bind to name `foo`: `b"\x06\x20foo\x00"`
+_EXAMPLE = re.compile(r"^\* [^`]*`(?P<text>[^`]+)`[^`]*: `(?P<bytes>b\"[^`]+\")`", re.M)
+
+
+def _examples() -> List[Tuple[str, bytes]]:
+    if not SPEC.exists():
+        pytest.fail(f"spec missing: {SPEC} (expected ../shared beside the repo)")
+    section = SPEC.read_text().split("Worked `sockaddr_ng` byte strings", 1)[1].split("###", 1)[0]
+    found = [(m["text"], ast.literal_eval(m["bytes"])) for m in _EXAMPLE.finditer(section)]
+    assert len(found) == 4, "userland.md §1.2 lists four worked examples"
+    return found
+
+
+@pytest.mark.parametrize("text,expected", _examples())
+def test_build_matches_the_worked_example(text: str, expected: bytes) -> None:
+    assert sockaddr.build(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", _examples())
+def test_parse_inverts_build(text: str, expected: bytes) -> None:
+    assert sockaddr.parse(expected) == text
+
+
+def test_sg_len_counts_header_string_and_nul() -> None:
+    raw = sockaddr.build("x" * 31)
+    assert raw[0] == len(raw) == 2 + 31 + 1
+    assert raw[1] == 32
+
+
+def test_longest_string_that_fits_one_byte_sg_len() -> None:
+    assert sockaddr.build("p" * sockaddr.MAX_DATA)[0] == 255
+    with pytest.raises(InvalidArgumentError, match="do not fit sg_len"):
+        sockaddr.build("p" * (sockaddr.MAX_DATA + 1))
+
+
+@pytest.mark.parametrize("bad", ["a\0b", "caf\u00e9\u20ac"])
+def test_unrepresentable_text_is_einval(bad: str) -> None:
+    with pytest.raises(InvalidArgumentError, match="sockaddr_ng build"):
+        sockaddr.build(bad)
+
+
+def test_parse_control_source_address_is_nul_padded_to_16_bytes() -> None:
+    # recvfrom on a control socket: sg_len 16, "[1c]:" then NULs (abi.md §5.4).
+    assert sockaddr.parse(b"\x10\x20[1c]:" + b"\0" * 9) == "[1c]:"
+
+
+def test_parse_getsockname_of_a_long_name_is_cut_at_14_bytes() -> None:
+    # getsockname copies a 31-character name into 14 bytes without a terminator (abi.md §5.2).
+    raw = b"\x10\x20" + b"abcdefghijklmnopqrstuvwxyz01234"[:14]
+    assert sockaddr.parse(raw) == "abcdefghijklmn"
+
+
+def test_parse_stops_at_sg_len_before_the_buffer_end() -> None:
+    assert sockaddr.parse(b"\x04\x20abcd") == "ab"
+
+
+def test_parse_of_no_address_is_empty() -> None:
+    assert sockaddr.parse(b"") == ""
+
+
+def test_parse_refuses_another_family() -> None:
+    with pytest.raises(InvalidArgumentError, match="not AF_NETGRAPH"):
+        sockaddr.parse(b"\x10\x02" + b"\0" * 14)
