@@ -1,0 +1,128 @@
+"""Backend choice: which implementation of the libnetgraph functions is active.
+
+A backend is an object with libnetgraph's fourteen functions as methods
+(``NgMkSockNode`` ... ``NgSetErrLog``), shaped as :mod:`pyngraph.libnetgraph`
+documents.  Built in:
+
+* ``"emulated"``: :mod:`.pylib` over :mod:`.emulated` (in-process kernel, or
+  the ``pyngraph-emud`` daemon at ``PYNGRAPH_EMULATOR`` / ``socket_path=``);
+* ``"freebsd"``: ctypes libnetgraph (``pyngraph.backend.freebsd.LibNetgraph``);
+* ``"freebsd-sockets"``: :mod:`.pylib` over PF_NETGRAPH sockets
+  (``pyngraph.backend.freebsd.PfNetgraphTransport``).
+
+The first use picks ``PYNGRAPH_BACKEND`` if set, else "freebsd" where
+``pyngraph.backend.freebsd.available()`` says netgraph is usable, else
+"emulated".  :func:`set_backend` overrides the choice for the process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable, Dict, Optional, Union
+
+from ..abi.constants import Errno
+from ..errors import NetgraphError
+
+ENV_BACKEND = "PYNGRAPH_BACKEND"
+
+Backend = Any  # an object with the libnetgraph function set
+Factory = Callable[..., Backend]
+
+
+def _emulated(**options: Any) -> Backend:
+    from .emulated import create_backend
+
+    return create_backend(**options)
+
+
+def _freebsd(**options: Any) -> Backend:
+    from .freebsd import LibNetgraph
+
+    return LibNetgraph(**options)
+
+
+def _freebsd_sockets(**options: Any) -> Backend:
+    from .freebsd import PfNetgraphTransport
+    from .pylib import PyLibNetgraph
+
+    return PyLibNetgraph(PfNetgraphTransport(**options))
+
+
+_FACTORIES: Dict[str, Factory] = {
+    "emulated": _emulated,
+    "freebsd": _freebsd,
+    "freebsd-sockets": _freebsd_sockets,
+}
+_active: Optional[Backend] = None
+_active_name: Optional[str] = None
+_lock = threading.Lock()
+
+
+def register_backend(name: str, factory: Factory) -> None:
+    """Make ``factory(**options)`` available as backend ``name``."""
+    _FACTORIES[name] = factory
+
+
+def backend_names() -> list:
+    """The registered backend names."""
+    return sorted(_FACTORIES)
+
+
+def create_backend(name: str, **options: Any) -> Backend:
+    """A new backend object by name (EINVAL for an unknown name)."""
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise NetgraphError.from_fbsd(
+            Errno.EINVAL, f"unknown backend {name!r} (known: {', '.join(backend_names())})",
+            command="set_backend")
+    return factory(**options)
+
+
+def freebsd_available() -> bool:
+    """True when the FreeBSD kernel's netgraph can be used from here."""
+    try:
+        from .freebsd import available
+    except ImportError:
+        return False
+    return bool(available())
+
+
+def default_backend_name() -> str:
+    """``PYNGRAPH_BACKEND``, else "freebsd" where netgraph is available, else "emulated"."""
+    name = os.environ.get(ENV_BACKEND)
+    if name:
+        return name
+    return "freebsd" if freebsd_available() else "emulated"
+
+
+def set_backend(backend: Union[str, Backend], **options: Any) -> Backend:
+    """Make ``backend`` (a name, with factory options, or a backend object) the active one."""
+    global _active, _active_name
+    obj = create_backend(backend, **options) if isinstance(backend, str) else backend
+    with _lock:
+        _active = obj
+        _active_name = backend if isinstance(backend, str) else getattr(obj, "name", type(obj).__name__)
+    return obj
+
+
+def get_backend() -> Backend:
+    """The active backend, chosen on first use."""
+    global _active, _active_name
+    with _lock:
+        if _active is None:
+            name = default_backend_name()
+            _active = create_backend(name)
+            _active_name = name
+        return _active
+
+
+def active_backend_name() -> Optional[str]:
+    """The name the active backend was chosen by (None before first use)."""
+    return _active_name
+
+
+__all__ = [
+    "ENV_BACKEND", "active_backend_name", "backend_names", "create_backend", "default_backend_name",
+    "freebsd_available", "get_backend", "register_backend", "set_backend",
+]

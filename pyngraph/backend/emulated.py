@@ -1,0 +1,286 @@
+"""The NgTransport of the emulated kernel: in-process thread or the ``pyngraph-emud`` daemon.
+
+Each user socket is a descriptor plus a private channel (see
+:mod:`pyngraph.emulator.transport`).  With no daemon path the process's own
+kernel thread is used, started on first use; with ``socket_path`` (or
+``PYNGRAPH_EMULATOR``) every channel is a connection to the daemon, so
+several processes share one graph.  Control ``sendto()`` waits for the
+kernel's status; data ``sendto()`` is a single non-blocking send after checks
+against the node's hook list, which the kernel keeps current on the channel.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import threading
+from typing import Dict, List, Optional, Tuple, Union
+
+from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
+from ..emulator import transport as wire
+from ..errors import NetgraphError
+from .pylib import PyLibNetgraph
+
+Buffer = Union[bytes, bytearray, memoryview]
+
+ENV_SOCKET = "PYNGRAPH_EMULATOR"
+_CHAN_BUFSIZE = 1 << 18
+
+
+_local = threading.local()
+
+
+def _recv(sock: socket.socket, size: int, flags: int = 0) -> bytes:
+    """One datagram of at most ``size`` bytes, received into a reused per-thread buffer."""
+    buf = getattr(_local, "buf", None)
+    if buf is None or len(buf) < size:
+        buf = _local.buf = bytearray(size)
+    n = sock.recv_into(buf, size, flags)
+    return bytes(memoryview(buf)[:n])
+
+
+def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = "") -> NetgraphError:
+    return NetgraphError.from_fbsd(fbsd, detail or None, path=addr, command=command)
+
+
+class _Socket:
+    """The user side of one netgraph socket: its descriptor, channel and (data) node state."""
+
+    __slots__ = ("sock", "chan", "proto", "lock", "flags", "hooks")
+
+    def __init__(self, sock: socket.socket, chan: socket.socket, proto: int) -> None:
+        self.sock = sock
+        self.chan = chan
+        self.proto = proto
+        self.lock = threading.Lock()
+        self.flags = 0
+        self.hooks: List[str] = []
+
+    def request(self, op: int, body: bytes, command: str, addr: Optional[str] = None) -> bytes:
+        """One request on the channel; the body of the kernel's status, or its errno raised."""
+        with self.lock:
+            try:
+                self.chan.send(bytes((op,)) + body)
+            except OSError as exc:
+                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+            return self.await_status(command, addr)
+
+    def await_status(self, command: str, addr: Optional[str] = None) -> bytes:
+        """Read the channel up to the status (applying updates on the way)."""
+        while True:
+            try:
+                buf = _recv(self.chan, _CHAN_BUFSIZE)
+            except OSError as exc:
+                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+            if not buf:
+                raise _error(Errno.EPIPE, command, addr, "the emulated kernel has gone")
+            if buf[0] == wire.UPDATE:
+                self.flags, self.hooks = wire.parse_update(buf)
+                continue
+            fbsd, reply = wire.parse_status(buf)
+            if fbsd:
+                raise _error(fbsd, command, addr)
+            return reply
+
+    def refresh(self) -> None:
+        """Apply the state updates the kernel has sent since the last look."""
+        chan = self.chan
+        while True:
+            try:
+                buf = _recv(chan, _CHAN_BUFSIZE, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                buf = b""
+            if not buf:
+                self.flags |= wire.UPD_GONE
+                return
+            self.flags, self.hooks = wire.parse_update(buf)
+
+    def abandon(self) -> None:
+        """The user closed the descriptor behind our back: never close its (reused) number."""
+        self.sock.detach()
+        self.chan.close()
+
+
+class EmulatedTransport:
+    """ng_socket(4) system calls against the emulated kernel.
+
+    One per kernel and process (:func:`transport_for`): it owns the private
+    channels of every socket it made, which must outlive any backend object.
+    """
+
+    name = "emulated"
+
+    def __init__(self, socket_path: Optional[str] = None) -> None:
+        self.socket_path = socket_path or os.environ.get(ENV_SOCKET) or None
+        self._kernel = None
+        if self.socket_path is None:
+            from ..emulator.kernel import default_kernel
+
+            self._kernel = default_kernel()
+        self._sockets: Dict[int, _Socket] = {}
+        self._lock = threading.Lock()
+
+    def _channel(self) -> socket.socket:
+        if self.socket_path is not None:
+            chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                chan.connect(self.socket_path)
+            except OSError as exc:
+                chan.close()
+                raise NetgraphError.from_host(exc.errno or errno.ECONNREFUSED, "no pyngraph-emud there",
+                                              path=self.socket_path, command="socket") from None
+            return chan
+        user, kernel_end = wire.seqpacket_pair()
+        assert self._kernel is not None
+        self._kernel.accept_channel(kernel_end)
+        return user
+
+    def _get(self, fd: int, command: str) -> _Socket:
+        entry = self._sockets.get(fd)
+        if entry is None:
+            raise NetgraphError.from_host(errno.EBADF, "not an emulated netgraph socket", command=command)
+        return entry
+
+    def socket(self, proto: int) -> int:
+        """socket(PF_NETGRAPH, SOCK_DGRAM, proto): NG_CONTROL makes a socket node."""
+        command = "socket"
+        if proto not in (NG_CONTROL, NG_DATA):
+            raise _error(Errno.EPROTONOSUPPORT, command, detail=f"protocol {proto}")
+        user, kernel_end = wire.seqpacket_pair()
+        try:
+            chan = self._channel()
+        except BaseException:
+            user.close()
+            kernel_end.close()
+            raise
+        entry = _Socket(user, chan, proto)
+        try:
+            with entry.lock:
+                wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                kernel_end.close()
+                entry.await_status(command)
+        except BaseException:
+            kernel_end.close()
+            user.close()
+            chan.close()
+            raise
+        fd = user.fileno()
+        with self._lock:
+            stale = self._sockets.pop(fd, None)
+            self._sockets[fd] = entry
+        if stale is not None:
+            stale.abandon()
+        return fd
+
+    def bind(self, fd: int, name: str) -> None:
+        """Name the node of a control socket."""
+        self._get(fd, "bind").request(wire.OP_BIND, _sg_data(name, "bind"), "bind", name)
+
+    def connect(self, fd: int, path: str) -> None:
+        """Attach a data socket to the socket node at ``path``."""
+        self._get(fd, "connect").request(wire.OP_CONNECT, _sg_data(path, "connect"), "connect", path)
+
+    def sendto(self, fd: int, data: Buffer, addr: Optional[str]) -> int:
+        """Send one datagram: a control message to a path, or a packet to one of our hooks."""
+        entry = self._get(fd, "sendto")
+        payload = bytes(data)
+        sg = b"" if addr is None else _sg_data(addr, "sendto")
+        if entry.proto == NG_CONTROL:
+            entry.request(wire.OP_SEND, bytes((len(sg),)) + sg + payload, "sendto", addr)
+            return len(payload)
+        entry.refresh()
+        _check_data_send(entry, addr, len(payload))
+        try:
+            entry.sock.send(wire.frame(sg, payload), socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            raise _error(Errno.ENOBUFS, "sendto", addr, "the receiving queue is full") from None
+        except OSError as exc:
+            raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command="sendto") from None
+        return len(payload)
+
+    def recvfrom(self, fd: int, bufsize: int) -> Tuple[bytes, str]:
+        """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
+        if bufsize < 0:
+            raise NetgraphError.from_host(errno.EINVAL, f"buffer size {bufsize}", command="recvfrom")
+        buf = _recv(self._get(fd, "recvfrom").sock, bufsize + 256)
+        if not buf:
+            return b"", ""
+        addr, payload = wire.unframe(buf)
+        return payload[:bufsize], addr.decode("latin-1")
+
+    def getsockname(self, fd: int) -> bytes:
+        """The 16-byte ``sockaddr_ng`` of the socket's node."""
+        return self._get(fd, "getsockname").request(wire.OP_SOCKNAME, b"", "getsockname")
+
+    def close(self, fd: int) -> None:
+        """Close a socket; the kernel has detached it (and maybe shut the node) on return."""
+        with self._lock:
+            entry = self._sockets.pop(fd, None)
+        if entry is None:
+            try:
+                os.close(fd)
+            except OSError as exc:
+                raise NetgraphError.from_host(exc.errno or errno.EBADF, command="close") from None
+            return
+        try:
+            entry.request(wire.OP_CLOSE, b"", "close")
+        except OSError:
+            pass  # the kernel side is gone already
+        entry.sock.close()
+        entry.chan.close()
+
+
+def _sg_data(addr: str, command: str) -> bytes:
+    """``sg_data`` as libnetgraph builds it: the string and its NUL."""
+    try:
+        raw = addr.encode("latin-1") + b"\0"
+    except UnicodeEncodeError:
+        raise _error(Errno.EINVAL, command, addr, "not latin-1") from None
+    if b"\0" in raw[:-1] or len(raw) > 253:
+        raise _error(Errno.EINVAL, command, addr, "bad address")
+    return raw
+
+
+def _check_data_send(entry: _Socket, hook: Optional[str], size: int) -> None:
+    """ng_socket's checks of a data send (ngd_send and the socket layer), in FreeBSD's order."""
+    flags = entry.flags
+    if flags & wire.UPD_GONE:
+        raise _error(Errno.EPIPE, "sendto", hook, "the socket node was shut down")
+    if size > wire.MAX_DGRAM:
+        raise _error(Errno.EMSGSIZE, "sendto", hook)
+    if hook is None and not flags & wire.UPD_CONNECTED:
+        raise _error(Errno.EDESTADDRREQ, "sendto", hook, "send() needs a node with exactly one hook")
+    if not flags & wire.UPD_ATTACHED:
+        raise _error(Errno.ENOTCONN, "sendto", hook, "data socket not connected to a node")
+    if hook is not None and len(hook) + 1 > NG_NODESIZ:
+        raise _error(Errno.EINVAL, "sendto", hook, "address too long")
+    if not hook:
+        if len(entry.hooks) != 1:
+            raise _error(Errno.EDESTADDRREQ, "sendto", hook, "no hook named and not exactly one hook")
+        return
+    if len(hook) + 1 >= NG_NODESIZ:
+        raise _error(Errno.EINVAL, "sendto", hook, "hook name too long to address")
+    if hook not in entry.hooks:
+        raise _error(Errno.EHOSTUNREACH, "sendto", hook, "no such hook")
+
+
+_transports: Dict[Optional[str], EmulatedTransport] = {}
+_transports_lock = threading.Lock()
+
+
+def transport_for(socket_path: Optional[str] = None) -> EmulatedTransport:
+    """The process's transport to one kernel (its sockets live as long as the process)."""
+    key = socket_path or os.environ.get(ENV_SOCKET) or None
+    with _transports_lock:
+        transport = _transports.get(key)
+        if transport is None:
+            transport = _transports[key] = EmulatedTransport(key)
+        return transport
+
+
+def create_backend(socket_path: Optional[str] = None) -> PyLibNetgraph:
+    """The "emulated" backend: Python libnetgraph over the process's :class:`EmulatedTransport`."""
+    return PyLibNetgraph(transport_for(socket_path))

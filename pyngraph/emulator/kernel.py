@@ -1,0 +1,529 @@
+"""The emulated netgraph kernel: nodes, IDs, names, hooks, the item queue, one thread.
+
+Everything here runs on the kernel thread (:meth:`Kernel.run`), except the
+thread-safe entry points :meth:`Kernel.start`, :meth:`Kernel.stop`,
+:meth:`Kernel.request_stop`, :meth:`Kernel.call` and :meth:`Kernel.accept_channel`.  The thread waits in
+one ``selectors`` loop for client channels, watched descriptors (ksocket's
+real sockets) and wake-ups; between events it drains the item queue.
+
+Delivery follows netgraph: data goes directly to the peer's ``rcvdata``
+(queued when the peer hook forces queueing or the call stack is deep);
+messages between nodes are queued; a message from a socket node's user is
+applied at once and its errno returned (:meth:`deliver_msg`).
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Type
+
+from ..abi.constants import NGM_GENERIC_COOKIE, NGF_RESP, Errno
+from ..errors import NetgraphError
+from .node import Hook, MsgItem, Node, Tags, errno_of
+
+log = logging.getLogger("pyngraph.emulator")
+
+_ID_MASK = 0xFFFFFFFF
+_MAX_DEPTH = 32  # direct data calls nested deeper than this are queued (netgraph's stack check)
+_RXBUF = 65536 + 512  # > transport.MAX_FRAME: any datagram a user or ksocket sends
+_DRAIN_LIMIT = 100_000  # items one drain may run; bounds livelocked loops (echo <-> echo)
+
+Callback = Callable[[], Any]
+
+
+class Watch:
+    """A descriptor in the kernel's event loop and its callbacks."""
+
+    __slots__ = ("fd", "on_readable", "on_writable", "paused")
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.on_readable: Optional[Callback] = None
+        self.on_writable: Optional[Callback] = None
+        self.paused = 0  # > 0: reading suspended by backpressure
+
+    def events(self) -> int:
+        mask = 0
+        if self.on_readable is not None and not self.paused:
+            mask |= selectors.EVENT_READ
+        if self.on_writable is not None:
+            mask |= selectors.EVENT_WRITE
+        return mask
+
+
+def fbsd_error(errno: int, detail: str = "", *, path: Optional[str] = None,
+               command: Optional[str] = None) -> NetgraphError:
+    """Shorthand for ``NetgraphError.from_fbsd``."""
+    return NetgraphError.from_fbsd(errno, detail or None, path=path, command=command)
+
+
+def check(result: Any) -> None:
+    """Raise for a node method's non-zero errno result."""
+    if result:
+        raise fbsd_error(int(result))
+
+
+class Kernel:
+    """One netgraph: its nodes, names, types and the thread that runs them."""
+
+    def __init__(self) -> None:
+        self.nodes: Dict[int, Node] = {}
+        self.names: Dict[str, Node] = {}
+        self.types: Dict[str, Type[Node]] = {}
+        self.channels: Set[Any] = set()  # open client channels (transport.ServerChannel)
+        self.current_source: Optional[Watch] = None
+        self._last_id = 0
+        self._queue: Deque[Tuple[Optional[Node], Callable[..., Any], tuple, Optional[Watch]]] = deque()
+        self._depth = 0
+        self._selector = selectors.DefaultSelector()
+        self._watches: Dict[int, Watch] = {}
+        self._inbox: Deque[Callback] = deque()
+        self._inbox_lock = threading.Lock()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._thread: Optional[threading.Thread] = None
+        self._ident: Optional[int] = None  # the thread inside run()
+        self._stopping = False
+        self.rxbuf = bytearray(_RXBUF)  # the kernel thread's receive buffer (one datagram)
+        self.watch_fd(self._wake_r.fileno(), self._on_wake)
+        from .nodes import register_all
+
+        register_all(self)
+
+    # --- thread, loop and thread-safe entry points -----------------------------------
+
+    def start(self) -> None:
+        """Start the kernel thread (daemon thread named ``pyngraph-kernel``)."""
+        self._thread = threading.Thread(target=self.run, name="pyngraph-kernel", daemon=True)
+        self._thread.start()
+        self._ident = self._thread.ident
+
+    def stop(self) -> None:
+        """Shut every node down, stop the thread and release every descriptor."""
+        if self._thread is not None and self._thread.is_alive():
+            self.call(self._shutdown_all)
+            self.request_stop()
+            self._thread.join()
+            self._ident = None
+        else:
+            self._shutdown_all()
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def request_stop(self) -> None:
+        """Make :meth:`run` return soon (safe from a signal handler)."""
+        self._stopping = True
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+
+    def _shutdown_all(self) -> None:
+        for node in list(self.nodes.values()):
+            self.rmnode(node)
+        self.drain()
+        for channel in list(self.channels):
+            channel.close()
+
+    def in_kernel(self) -> bool:
+        """True on the kernel thread (or while no thread runs the kernel)."""
+        return self._ident is None or threading.get_ident() == self._ident
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on the kernel thread and return its result (thread-safe)."""
+        if self.in_kernel():
+            return fn(*args)
+        done = threading.Event()
+        box: List[Any] = []
+
+        def job() -> None:
+            try:
+                box.append((True, fn(*args)))
+            except BaseException as exc:  # handed back to the caller
+                box.append((False, exc))
+            done.set()
+
+        self._post(job)
+        done.wait()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+    def accept_channel(self, sock: socket.socket) -> None:
+        """Adopt a client channel (thread-safe): one per user socket (see transport)."""
+        from .transport import ServerChannel
+
+        self._post(lambda: ServerChannel(self, sock))
+
+    def _post(self, job: Callback) -> None:
+        with self._inbox_lock:
+            self._inbox.append(job)
+        try:
+            self._wake_w.send(b"\0")
+        except BlockingIOError:
+            pass  # a wake-up is already pending
+
+    def _on_wake(self) -> None:
+        try:
+            self._wake_r.recv(4096)
+        except BlockingIOError:
+            pass
+        with self._inbox_lock:
+            jobs = list(self._inbox)
+            self._inbox.clear()
+        for job in jobs:
+            job()
+
+    def run(self) -> None:
+        """The kernel thread: wait for descriptors, run their callbacks, drain the queue."""
+        select = self._selector.select
+        self._ident = threading.get_ident()
+        while not self._stopping:
+            for key, mask in select(0 if self._queue else None):
+                watch: Watch = key.data
+                if mask & selectors.EVENT_WRITE and watch.on_writable is not None:
+                    self._dispatch(watch, watch.on_writable)
+                if (mask & selectors.EVENT_READ and watch.on_readable is not None
+                        and not watch.paused and self._watches.get(watch.fd) is watch):
+                    self._dispatch(watch, watch.on_readable)
+            self.drain()
+
+    def _dispatch(self, watch: Watch, callback: Callback) -> None:
+        self.current_source = watch
+        try:
+            callback()
+        except Exception:
+            log.exception("emulated kernel: callback for fd %d failed", watch.fd)
+        finally:
+            self.current_source = None
+
+    # --- descriptors ----------------------------------------------------------------
+
+    def watch_fd(self, fd: int, on_readable: Optional[Callback] = None,
+                 on_writable: Optional[Callback] = None) -> None:
+        """Call ``on_readable()``/``on_writable()`` on the kernel thread while ``fd`` is ready.
+
+        Calling again replaces both callbacks (pass None to stop one kind).
+        The callbacks must not block; the descriptor stays the caller's to close
+        (call :meth:`unwatch_fd` first).
+        """
+        watch = self._watches.get(fd)
+        if watch is None:
+            watch = self._watches[fd] = Watch(fd)
+            watch.on_readable, watch.on_writable = on_readable, on_writable
+            if watch.events():
+                self._selector.register(fd, watch.events(), watch)
+            return
+        watch.on_readable, watch.on_writable = on_readable, on_writable
+        self._update(watch)
+
+    def unwatch_fd(self, fd: int) -> None:
+        """Forget ``fd`` (no error if it was not watched)."""
+        watch = self._watches.pop(fd, None)
+        if watch is not None:
+            watch.on_readable = watch.on_writable = None
+            try:
+                self._selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+
+    def _update(self, watch: Watch) -> None:
+        if self._watches.get(watch.fd) is not watch:
+            return
+        events = watch.events()
+        try:
+            registered = self._selector.get_key(watch.fd).events
+        except KeyError:
+            registered = 0
+        if events == registered:
+            return
+        if not events:
+            self._selector.unregister(watch.fd)
+        elif not registered:
+            self._selector.register(watch.fd, events, watch)
+        else:
+            self._selector.modify(watch.fd, events, watch)
+
+    def pause_source(self) -> Optional[Watch]:
+        """Stop reading the descriptor whose callback produced the current work.
+
+        Returns a token for :meth:`resume_source` (None when the work has no
+        such source).  A full receiver uses this so that senders are held back
+        instead of packets being dropped.
+        """
+        watch = self.current_source
+        if watch is not None:
+            watch.paused += 1
+            self._update(watch)
+        return watch
+
+    def resume_source(self, watch: Watch) -> None:
+        """Undo one :meth:`pause_source`."""
+        watch.paused -= 1
+        self._update(watch)
+
+    # --- the item queue ---------------------------------------------------------------
+
+    def queue_call(self, node: Optional[Node], fn: Callable[..., Any], *args: Any) -> None:
+        """Queue ``fn(*args)``; dropped if ``node`` is given and no longer valid when it runs."""
+        self._queue.append((node, fn, args, self.current_source))
+
+    def drain(self) -> None:
+        """Run queued items until the queue is empty (bounded, see ``_DRAIN_LIMIT``)."""
+        queue = self._queue
+        saved = self.current_source
+        try:
+            for _ in range(_DRAIN_LIMIT):
+                if not queue:
+                    return
+                node, fn, args, source = queue.popleft()
+                if node is not None and not node.valid:
+                    continue
+                self.current_source = source
+                try:
+                    fn(*args)
+                except Exception:
+                    log.exception("emulated kernel: queued item %r failed", fn)
+        finally:
+            self.current_source = saved
+
+    # --- types and nodes ----------------------------------------------------------------
+
+    def register_type(self, cls: Type[Node]) -> None:
+        """Install a node type (EEXIST if the name is taken)."""
+        if cls.type_name in self.types:
+            raise fbsd_error(Errno.EEXIST, f"type {cls.type_name!r} already installed")
+        self.types[cls.type_name] = cls
+
+    def make_node(self, type_name: str) -> Node:
+        """Create a node of ``type_name`` and run its constructor (ENXIO: no such type)."""
+        node = self.make_node_common(type_name)
+        try:
+            check(node.constructor())
+        except BaseException:
+            self._forget(node)
+            raise
+        return node
+
+    def make_node_common(self, type_name: str) -> Node:
+        """Create a node without running the type's constructor (ng_socket's attach)."""
+        cls = self.types.get(type_name)
+        if cls is None:
+            raise fbsd_error(Errno.ENXIO, f"no node type {type_name!r}")
+        node = cls(self, self._alloc_id())
+        self.nodes[node.id] = node
+        return node
+
+    def _alloc_id(self) -> int:
+        node_id = self._last_id
+        while True:
+            node_id = (node_id + 1) & _ID_MASK
+            if node_id not in (0, _ID_MASK) and node_id not in self.nodes:
+                self._last_id = node_id
+                return node_id
+
+    def _forget(self, node: Node) -> None:
+        node.valid = False
+        self.nodes.pop(node.id, None)
+        if node.name and self.names.get(node.name) is node:
+            del self.names[node.name]
+
+    def node_by_id(self, node_id: int) -> Optional[Node]:
+        node = self.nodes.get(node_id)
+        return node if node is not None and node.valid else None
+
+    def node_by_name(self, name: str) -> Optional[Node]:
+        node = self.names.get(name)
+        return node if node is not None and node.valid else None
+
+    def name_node(self, node: Node, name: str) -> None:
+        """Give ``node`` a global name (netgraph's rules: EINVAL, EADDRINUSE)."""
+        from .path import decode_id
+
+        if not name or len(name.encode("latin-1", "replace")) >= 32 or any(c in name for c in ".:\0"):
+            raise fbsd_error(Errno.EINVAL, f"bad node name {name!r}")
+        if decode_id(name):
+            raise fbsd_error(Errno.EINVAL, f"node name {name!r} looks like an ID")
+        if self.node_by_name(name) is not None:
+            # Also for the node's own name: FreeBSD's ng_name_node (PR 241954).
+            raise fbsd_error(Errno.EADDRINUSE, f"name {name!r} in use")
+        if node.name and self.names.get(node.name) is node:
+            del self.names[node.name]
+        node.name = name
+        self.names[name] = node
+
+    def rmnode_self(self, node: Node) -> None:
+        """Make ``node`` invalid now and queue its removal (``ng_rmnode_self``)."""
+        if node.closing or not node.valid:
+            return
+        node.valid = False
+        self.queue_call(None, self.rmnode, node)
+
+    def rmnode(self, node: Node) -> None:
+        """Remove a node: close, destroy every hook, shutdown, forget (``ng_rmnode``)."""
+        if node.closing:
+            return
+        node.closing = True
+        node.valid = False
+        try:
+            node.close()
+        except Exception:
+            log.exception("emulated kernel: close of %r failed", node)
+        for hook in node.hooks_newest_first():
+            self.destroy_hook(hook)
+        try:
+            node.shutdown()
+        except Exception:
+            log.exception("emulated kernel: shutdown of %r failed", node)
+        self._forget(node)
+
+    # --- hooks --------------------------------------------------------------------------
+
+    def add_hook(self, node: Node, name: str) -> Hook:
+        """Add hook ``name`` on ``node`` (EEXIST; the type's newhook may veto)."""
+        if name in node.hooks:
+            raise fbsd_error(Errno.EEXIST, f"node {node.path} already has a hook {name!r}")
+        hook = Hook(node, name)
+        check(node.newhook(hook, name))
+        if name in node.hooks:  # the type added one itself: still a duplicate
+            raise fbsd_error(Errno.EEXIST, f"node {node.path} already has a hook {name!r}")
+        node.hooks[name] = hook
+        return hook
+
+    def link(self, hook: Hook, peer: Hook, order: Tuple[Hook, Hook]) -> None:
+        """Join two new hooks, then run the types' connect methods in ``order``.
+
+        MKPEER connects the requester's hook first, CONNECT the peer's; an
+        error destroys the hook whose connect method refused.
+        """
+        hook.peer, peer.peer = peer, hook
+        for end in order:
+            if not end.valid:
+                continue
+            try:
+                check(end.node.connect(end))
+            except BaseException:
+                self.destroy_hook(end)
+                raise
+
+    def destroy_hook(self, hook: Hook) -> None:
+        """Break a hook: the peer hook is destroyed by a queued item, this node's disconnect runs."""
+        if not hook.valid:
+            return
+        hook.valid = False
+        peer = hook.peer
+        if peer is not None:
+            hook.peer = peer.peer = None
+            self.queue_call(None, self.destroy_hook, peer)
+        node = hook.node
+        if node.hooks.get(hook.name) is hook:
+            del node.hooks[hook.name]
+            try:
+                node.disconnect(hook)
+            except Exception:
+                log.exception("emulated kernel: disconnect of %r failed", hook)
+
+    def bypass(self, hook1: Hook, hook2: Hook) -> None:
+        """Splice the peers of two hooks of one node directly together (``ng_bypass``).
+
+        The peers get no disconnect or connect call; the two hooks then go quietly.
+        """
+        peer1, peer2 = hook1.peer, hook2.peer
+        if peer1 is None or peer2 is None:
+            return
+        peer1.peer, peer2.peer = peer2, peer1
+        hook1.peer = hook2.peer = None
+        self.destroy_hook(hook1)
+        self.destroy_hook(hook2)
+
+    # --- data and messages ----------------------------------------------------------------
+
+    def send_data(self, hook: Hook, data: bytes, tags: Tags = ()) -> int:
+        """Deliver a packet to the peer of ``hook``; its errno (ENETDOWN: no link)."""
+        peer = hook.peer
+        if not hook.valid or peer is None or not peer.valid or not peer.node.valid:
+            return Errno.ENETDOWN
+        if peer.force_queue or self._depth >= _MAX_DEPTH:
+            self.queue_call(peer.node, self._rcvdata, peer, data, tags)
+            return 0
+        return self._rcvdata(peer, data, tags)
+
+    def _rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> int:
+        if not hook.valid:
+            return Errno.ENETDOWN
+        self._depth += 1
+        try:
+            return int(hook.node.rcvdata(hook, data, tags) or 0)
+        except Exception as exc:
+            if not isinstance(exc, NetgraphError):
+                log.exception("emulated kernel: rcvdata of %r failed", hook)
+            return errno_of(exc)
+        finally:
+            self._depth -= 1
+
+    def deliver_msg(self, node: Node, item: MsgItem) -> int:
+        """Apply a message to ``node`` now; the handler's FreeBSD errno (0: success)."""
+        if not node.valid:
+            return Errno.ENOENT
+        msg = item.msg
+        try:
+            if msg.typecookie == NGM_GENERIC_COOKIE and not msg.flags & NGF_RESP:
+                from .generic import generic_msg
+
+                result = generic_msg(self, node, item)
+            else:
+                result = node.rcvmsg(item)
+            return int(result or 0)
+        except Exception as exc:
+            if not isinstance(exc, NetgraphError):
+                log.exception("emulated kernel: message to %r failed", node)
+            return errno_of(exc)
+
+    def queue_msg(self, dest_id: int, msg: Any, retaddr: int, lasthook: Optional[Hook] = None) -> int:
+        """Queue a message to node ``dest_id`` (EINVAL and dropped if there is none)."""
+        node = self.node_by_id(dest_id)
+        if node is None:
+            return Errno.EINVAL
+        self.queue_call(node, self.deliver_msg, node, MsgItem(msg, retaddr, lasthook))
+        return 0
+
+    def forward_msg(self, hook: Hook, item: MsgItem) -> int:
+        """Queue a message item to the peer of ``hook``, keeping its return address."""
+        peer = hook.peer
+        if not hook.valid or peer is None or not peer.valid or not peer.node.valid:
+            return Errno.ENETDOWN
+        self.queue_call(peer.node, self.deliver_msg, peer.node, MsgItem(item.msg, item.retaddr, peer))
+        return 0
+
+
+_default: Optional[Kernel] = None
+_default_lock = threading.Lock()
+
+
+def default_kernel() -> Kernel:
+    """The process's in-process kernel, started on first use and stopped at exit."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            import atexit
+
+            _default = Kernel()
+            _default.start()
+            atexit.register(_stop_default)
+        return _default
+
+
+def _stop_default() -> None:
+    global _default
+    with _default_lock:
+        kernel, _default = _default, None
+    if kernel is not None:
+        kernel.stop()
+

@@ -1,0 +1,40 @@
+"""Node type ``hub`` (ng_hub): every packet goes out of every other hook."""
+
+from __future__ import annotations
+
+from ...abi.constants import NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, Errno
+from ...ascii import CMDLISTS
+from ..kernel import fbsd_error
+from ..node import Hook, MsgItem, Node, Result, Tags
+
+
+class HubNode(Node):
+    """Floods packets; removes itself with its last hook unless made persistent."""
+
+    type_name = "hub"
+    cookie = NGM_HUB_COOKIE
+    cmdlist = CMDLISTS["hub"]
+
+    persistent = False
+
+    def rcvmsg(self, item: MsgItem) -> Result:
+        msg = item.msg
+        if msg.typecookie == NGM_HUB_COOKIE and msg.cmd == NGM_HUB_SET_PERSISTENT:
+            self.persistent = True  # no reply, and no way to clear it
+            return None
+        raise fbsd_error(Errno.EINVAL, f"hub: unknown command {msg.cmd} of cookie {msg.typecookie}")
+
+    def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
+        others = [h for h in self.hooks_newest_first() if h is not hook]
+        if not others:
+            return None
+        for copy_to in others[:-1]:  # copies to the newer hooks; their errors are ignored
+            self.send_data(copy_to, data, tuple(tags))
+        return self.send_data(others[-1], data, tags)  # the original to the oldest other hook
+
+    def disconnect(self, hook: Hook) -> None:
+        if not self.hooks and self.valid and not self.persistent:
+            self.rmnode_self()
+
+
+NODE_TYPE = HubNode

@@ -1,0 +1,556 @@
+"""Node type ``ksocket`` (ng_ksocket): one hook, one real Linux socket under it.
+
+The first hook's name (``family/type/protocol``) opens the socket; packets
+from the hook are sent on it and what the socket receives goes out of the
+hook.  The eight ksocket messages act on the socket with FreeBSD's checks,
+errors and replies, message for message.  Every Linux
+call goes through :mod:`pyngraph.emulator.linux`; sockets are non-blocking
+and watched by the kernel's event loop.
+
+Where Linux and FreeBSD differ underneath, the node keeps FreeBSD's face:
+
+* stream sockets never report or perform a partial write: a packet is taken
+  whole into an outgoing buffer that is always flushed completely, and while
+  it is not empty whoever produced the data is paused (nothing accepted is
+  lost; a packet that would push the buffer past ``OUTQ_MAX`` is dropped);
+* what the socket receives is read only while the peer accepts it: a full
+  receiver pauses the reading, so stream bytes are never dropped.
+
+Drops are logged at DEBUG on the ``pyngraph.emulator.ksocket`` logger.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import struct
+from collections import deque
+from typing import TYPE_CHECKING, Deque, List, Optional
+
+from ...abi.args import AcceptReply, Sockopt
+from ...abi.constants import (
+    NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGF_RESP, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
+    NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT,
+    NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT, Errno,
+)
+from ...abi.hookname import parse_hookname
+from ...abi.message import NgMesg
+from ...ascii import CMDLISTS
+from ...errors import NetgraphError
+from .. import linux
+from ..kernel import Watch, fbsd_error
+from ..node import Hook, MsgItem, Node, Result, Tag, Tags
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+
+log = logging.getLogger("pyngraph.emulator.ksocket")
+
+IP_MAXPACKET = 65535  # the most one receive takes
+OUTQ_MAX = 4 << 20  # bytes a stream socket's outgoing buffer may hold
+_SADATA_OFFSET = 2  # offsetof(struct sockaddr, sa_data)
+_U32 = struct.Struct("=I")
+_I32 = struct.Struct("=i")
+
+# ng_ksocket's private flags
+KSF_CONNECTING = 0x01
+KSF_ACCEPTING = 0x02
+KSF_EOFSEEN = 0x04
+KSF_CLONED = 0x08
+KSF_EMBRYONIC = 0x10
+
+_COMMANDS = {
+    NGM_KSOCKET_BIND: "bind", NGM_KSOCKET_LISTEN: "listen", NGM_KSOCKET_ACCEPT: "accept",
+    NGM_KSOCKET_CONNECT: "connect", NGM_KSOCKET_GETNAME: "getname",
+    NGM_KSOCKET_GETPEERNAME: "getpeername", NGM_KSOCKET_SETOPT: "setopt", NGM_KSOCKET_GETOPT: "getopt",
+}
+
+
+def sockaddr_tag(node_id: int, sa: bytes) -> Tag:
+    """The source-address tag ksocket puts on what an unconnected socket receives."""
+    return Tag(NGM_KSOCKET_COOKIE, NG_KSOCKET_TAG_SOCKADDR, _U32.pack(node_id) + sa)
+
+
+class KsocketNode(Node):
+    """A ksocket node: its socket, its one hook, and FreeBSD's state flags."""
+
+    type_name = "ksocket"
+    cookie = NGM_KSOCKET_COOKIE
+    cmdlist = CMDLISTS["ksocket"]
+
+    def __init__(self, kernel: "Kernel", node_id: int) -> None:
+        super().__init__(kernel, node_id)
+        self.sock: Optional[socket.socket] = None
+        self.hook: Optional[Hook] = None
+        self.flags = 0
+        self.connected = False  # the socket has a peer (CONNECT done, or accepted)
+        self.listening = False
+        self.parent: Optional[KsocketNode] = None  # the listening node, while embryonic
+        self.embryos: List[KsocketNode] = []
+        self.response_token = 0  # token and requester of the owed CONNECT/ACCEPT reply
+        self.response_addr = 0
+        self._outq: Deque[bytes] = deque()  # stream data taken but not yet written
+        self._outq_bytes = 0
+        self._held: Optional[bytes] = None  # a received stream chunk the peer refused
+        self._paused: List[Watch] = []  # producers paused until the outgoing buffer drains
+        self._fd = -1
+
+    # --- hooks ---------------------------------------------------------------------
+
+    def newhook(self, hook: Hook, name: str) -> Result:
+        if self.hook is not None or self.hooks:
+            raise fbsd_error(Errno.EISCONN, f"ksocket node {self.path} already has a hook")
+        if self.flags & KSF_CLONED:
+            if self.flags & KSF_EMBRYONIC and self.parent is not None:
+                self.parent.embryos.remove(self)
+            self.parent = None
+            self.flags &= ~KSF_EMBRYONIC
+        else:
+            self._attach_socket(linux.open_socket(parse_hookname(name)))
+        self.hook = hook
+        hook.force_queue = True  # HK_QUEUE: no recursion through routing loops
+        return None
+
+    def connect(self, hook: Hook) -> Result:
+        self._rewatch()  # a clone reads what arrived before it was hooked
+        return None
+
+    def disconnect(self, hook: Hook) -> None:
+        if hook is self.hook:
+            self.hook = None
+        if self.valid:
+            self.rmnode_self()
+
+    def shutdown(self) -> None:
+        self._close_socket()
+        if self.parent is not None:
+            if self in self.parent.embryos:
+                self.parent.embryos.remove(self)
+            self.parent = None
+        embryos, self.embryos = self.embryos, []
+        for embryo in embryos:
+            embryo.parent = None
+            self.kernel.rmnode(embryo)
+
+    # --- the socket and its watch ------------------------------------------------------
+
+    def _attach_socket(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self._fd = sock.fileno()
+
+    def _close_socket(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            self.kernel.unwatch_fd(self._fd)
+            sock.close()
+        self._outq.clear()
+        self._outq_bytes = 0
+        self._held = None
+        self._resume_producers()
+
+    def _reading(self) -> bool:
+        """Whether the socket's readable events matter now.
+
+        Stream-like sockets are read only once connected (an idle or
+        connecting one polls as hung up) and no more after EOF; a node
+        without a hook leaves data in the socket (an embryo).
+        """
+        if self.hook is None:
+            return False
+        if self.listening:
+            return True
+        if self._connection_oriented():
+            return self.connected and not self.flags & KSF_EOFSEEN
+        return True
+
+    def _connection_oriented(self) -> bool:
+        return self.sock is not None and self.sock.type in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
+
+    def _rewatch(self) -> None:
+        if self.sock is None:
+            return
+        writing = bool(self.flags & KSF_CONNECTING or self._outq or self._held is not None)
+        readable = self._on_readable if self._reading() else None
+        writable = self._on_writable if writing else None
+        if readable is None and writable is None:
+            self.kernel.unwatch_fd(self._fd)
+        else:
+            self.kernel.watch_fd(self._fd, readable, writable)
+
+    def _on_writable(self) -> None:
+        if self.flags & KSF_CONNECTING:
+            self._connect_done()
+        if self._outq:
+            self._flush()
+        if self._held is not None:
+            self._on_readable()
+        self._rewatch()
+
+    def _on_readable(self) -> None:
+        if self.sock is None or self.hook is None:
+            return
+        if self.listening:
+            self._accept_all()
+        else:
+            self._incoming()
+
+    # --- control messages ----------------------------------------------------------------
+
+    def rcvmsg(self, item: MsgItem) -> Result:
+        msg = item.msg
+        if msg.typecookie != NGM_KSOCKET_COOKIE:
+            raise fbsd_error(Errno.EINVAL, f"ksocket node {self.path}: cookie {msg.typecookie} not handled")
+        command = _COMMANDS.get(msg.cmd)
+        if command is None:
+            raise fbsd_error(Errno.EINVAL, f"ksocket node {self.path}: unknown command {msg.cmd}")
+        return getattr(self, f"_msg_{command}")(item, msg.data)
+
+    def _need_socket(self) -> socket.socket:
+        if self.sock is None:
+            raise fbsd_error(Errno.ENXIO, "no socket yet: the node has no hook")
+        return self.sock
+
+    def _sockaddr_arg(self, data: bytes) -> bytes:
+        if len(data) < _SADATA_OFFSET or len(data) < data[0]:
+            raise fbsd_error(Errno.EINVAL, f"sockaddr argument of {len(data)} bytes")
+        return data
+
+    def _msg_bind(self, item: MsgItem, data: bytes) -> Result:
+        sa = self._sockaddr_arg(data)
+        sock = self._need_socket()
+        address = linux.to_host_address(sa, sock, "bind")
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise linux.host_error(exc, f"bind to {address!r}") from None
+        return None
+
+    def _msg_listen(self, item: MsgItem, data: bytes) -> Result:
+        if len(data) != _I32.size:
+            raise fbsd_error(Errno.EINVAL, f"listen argument of {len(data)} bytes, expected 4")
+        sock = self._need_socket()
+        (backlog,) = _I32.unpack(data)
+        try:
+            sock.listen(backlog)
+        except OSError as exc:
+            raise linux.host_error(exc, f"listen({backlog})") from None
+        self.listening = True  # from now on connections are accepted as they come
+        self._rewatch()
+        return None
+
+    def _msg_accept(self, item: MsgItem, data: bytes) -> Result:
+        if data:
+            raise fbsd_error(Errno.EINVAL, f"accept takes no argument, got {len(data)} bytes")
+        sock = self._need_socket()
+        if not linux.is_listening(sock):
+            raise fbsd_error(Errno.EINVAL, "the socket is not listening")
+        if self.flags & KSF_ACCEPTING:
+            raise fbsd_error(Errno.EALREADY, "an accept is already pending")
+        self._accept_one()
+        # FreeBSD stores the requester only after the accept routine ran (bug-compatible).
+        self.response_token, self.response_addr = item.msg.token, item.retaddr
+        return None
+
+    def _msg_connect(self, item: MsgItem, data: bytes) -> Result:
+        sa = self._sockaddr_arg(data)
+        sock = self._need_socket()
+        if self.flags & KSF_CONNECTING:
+            raise fbsd_error(Errno.EALREADY, "a connect is already in progress")
+        if self.listening:
+            raise fbsd_error(Errno.EOPNOTSUPP, "the socket is listening")
+        if self.connected and self._connection_oriented():
+            raise fbsd_error(Errno.EISCONN, "the socket is already connected")
+        address = linux.to_host_address(sa, sock, "connect")
+        try:
+            sock.connect(address)
+        except BlockingIOError as exc:
+            if exc.errno != errno.EINPROGRESS:  # a local listener's queue is full
+                raise fbsd_error(Errno.ECONNREFUSED, f"connect to {address!r}: {exc}") from None
+        except OSError as exc:
+            raise linux.host_error(exc, f"connect to {address!r}") from None
+        else:
+            self.connected = True
+            self._rewatch()
+            return None
+        self.flags |= KSF_CONNECTING
+        self.response_token, self.response_addr = item.msg.token, item.retaddr
+        self._rewatch()
+        raise fbsd_error(Errno.EINPROGRESS, f"connect to {address!r}: the reply follows")
+
+    def _msg_getname(self, item: MsgItem, data: bytes) -> Result:
+        return self._name_reply(item, data, peer=False)
+
+    def _msg_getpeername(self, item: MsgItem, data: bytes) -> Result:
+        return self._name_reply(item, data, peer=True)
+
+    def _name_reply(self, item: MsgItem, data: bytes, peer: bool) -> Result:
+        if data:
+            raise fbsd_error(Errno.EINVAL, f"no argument expected, got {len(data)} bytes")
+        sock = self._need_socket()
+        try:
+            address = sock.getpeername() if peer else sock.getsockname()
+        except OSError as exc:
+            raise linux.host_error(exc, "getpeername" if peer else "getsockname") from None
+        return self.respond(item, linux.from_host_address(sock, address))
+
+    def _msg_setopt(self, item: MsgItem, data: bytes) -> Result:
+        if len(data) < 8:
+            raise fbsd_error(Errno.EINVAL, f"sockopt argument of {len(data)} bytes, need 8")
+        opt = Sockopt.decode(data)
+        linux.set_option(self._need_socket(), opt.level, opt.name, opt.value)
+        return None
+
+    def _msg_getopt(self, item: MsgItem, data: bytes) -> Result:
+        if len(data) != 8:
+            raise fbsd_error(Errno.EINVAL, f"sockopt argument of {len(data)} bytes, expected 8")
+        opt = Sockopt.decode(data)
+        value = linux.get_option(self._need_socket(), opt.level, opt.name, NG_KSOCKET_MAX_OPTLEN)
+        return self.respond(item, Sockopt(0, 0, value).encode())  # FreeBSD leaves level/name zero
+
+    # --- asynchronous connect -----------------------------------------------------------
+
+    def _connect_done(self) -> None:
+        """The connect finished (writable): one CONNECT reply to the saved requester."""
+        assert self.sock is not None
+        error = linux.pending_error(self.sock)
+        self.flags &= ~KSF_CONNECTING
+        reply = NgMesg(NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, _I32.pack(error), NGF_RESP,
+                       self.response_token, "NGM_KSOCKET_CONNECT")
+        if self.send_msg(self.response_addr, reply):
+            log.debug("%s: CONNECT reply lost: requester [%x] is gone", self.path, self.response_addr)
+        if error:
+            self._eof()  # a failed connect leaves the socket unable to receive
+        else:
+            self.connected = True
+
+    # --- accept ---------------------------------------------------------------------------
+
+    def _accept_all(self) -> None:
+        """The listen upcall: one accept routine per connection that arrived."""
+        while self.sock is not None and self._accept_one(eager=True):
+            pass
+
+    def _accept_one(self, eager: bool = False) -> bool:
+        """The accept routine: take one connection, make its clone, reply from the clone.
+
+        With nothing pending an ACCEPT request becomes pending (KSF_ACCEPTING);
+        the upcall runs only for real connections, so it never sets the flag.
+        """
+        assert self.sock is not None
+        try:
+            conn, address = self.sock.accept()
+        except BlockingIOError:
+            if not eager:
+                self.flags |= KSF_ACCEPTING
+            return False
+        except OSError as exc:
+            self.flags &= ~KSF_ACCEPTING
+            if not eager:  # ACCEPT returns the error and does not store its requester
+                raise linux.host_error(exc, "accept") from None
+            log.debug("%s: accept failed: %s", self.path, exc)
+            return False
+        self.flags &= ~KSF_ACCEPTING
+        try:
+            peer = linux.from_host_address(conn, address)
+            clone = self.kernel.make_node(self.type_name)
+        except (NetgraphError, OSError) as exc:
+            log.debug("%s: accepted connection dropped: %s", self.path, exc)
+            conn.close()
+            return True
+        assert isinstance(clone, KsocketNode)
+        clone._attach_socket(conn)
+        clone.connected = True
+        clone.flags = KSF_CLONED | KSF_EMBRYONIC
+        clone.parent = self
+        self.embryos.append(clone)
+        reply = NgMesg(NGM_KSOCKET_ACCEPT, NGM_KSOCKET_COOKIE, AcceptReply(clone.id, peer).encode(),
+                       NGF_RESP, self.response_token, "NGM_KSOCKET_ACCEPT")
+        if clone.send_msg(self.response_addr, reply):
+            log.debug("%s: ACCEPT reply for clone %s lost: no requester [%x]",
+                      self.path, clone.path, self.response_addr)
+        return True
+
+    # --- socket -> hook ---------------------------------------------------------------------
+
+    def _incoming(self) -> None:
+        """Read what the socket has and send it out of the hook, while the peer takes it."""
+        sock, hook = self.sock, self.hook
+        assert sock is not None and hook is not None
+        source = self.kernel.current_source
+        if self._held is not None:
+            if not self._forward_chunk(self._held):
+                return
+            self._held = None
+            self._rewatch()
+        stream = sock.type == socket.SOCK_STREAM
+        connection = self._connection_oriented()
+        while self.sock is not None and self.hook is not None:
+            if source is not None and source.paused:
+                return  # the receiver is full; it resumes us when it drains
+            try:
+                if stream:
+                    data, msg_flags, address = sock.recv(IP_MAXPACKET), 0, None
+                else:
+                    data, _, msg_flags, address = sock.recvmsg(IP_MAXPACKET)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if connection:
+                    log.debug("%s: receive failed (%s): end of stream", self.path, exc)
+                    self._eof()
+                else:
+                    log.debug("%s: receive error ignored: %s", self.path, exc)
+                return
+            if msg_flags & socket.MSG_TRUNC:
+                log.debug("%s: dropped a datagram larger than %d bytes", self.path, IP_MAXPACKET)
+                return
+            if not data:
+                if connection:
+                    self._eof()
+                else:
+                    log.debug("%s: dropped a zero-length datagram", self.path)
+                return
+            if stream:
+                if not self._forward_chunk(data):
+                    return
+                continue
+            tags: Tags = ()
+            if not self.connected and address is not None:  # the source only when unconnected
+                try:
+                    tags = (sockaddr_tag(self.id, linux.from_host_address(sock, address)),)
+                except NetgraphError as exc:
+                    log.debug("%s: source address %r not tagged: %s", self.path, address, exc)
+            error = self.send_data(hook, data, tags)
+            if error:
+                log.debug("%s: datagram of %d bytes dropped by the peer: %s",
+                          self.path, len(data), _errname(error))
+
+    def _forward_chunk(self, data: bytes) -> bool:
+        """Send stream bytes out of the hook; a refused chunk is held and retried."""
+        assert self.hook is not None
+        error = self.send_data(self.hook, data)
+        if error == Errno.ENOBUFS:
+            self._held = data
+            self._rewatch()  # retried on the next writable event
+            return False
+        if error:
+            log.debug("%s: %d stream bytes dropped by the peer: %s", self.path, len(data), _errname(error))
+        return True
+
+    def _eof(self) -> None:
+        """The socket can receive no more: one zero-length packet, once."""
+        if self.flags & KSF_EOFSEEN:
+            return
+        self.flags |= KSF_EOFSEEN
+        if self.hook is not None:
+            self.send_data(self.hook, b"")
+        self._rewatch()
+
+    # --- hook -> socket ------------------------------------------------------------------------
+
+    def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
+        sock = self.sock
+        if sock is None:
+            return Errno.ENXIO
+        dest = self._destination(tags)
+        try:
+            address = None if dest is None else linux.to_host_address(dest, sock, "send")
+        except NetgraphError as exc:
+            return self._drop(data, f"bad destination: {exc}", int(exc.fbsd_errno or Errno.EINVAL))
+        if address is not None and self.connected:
+            return self._drop(data, "destination given on a connected socket", Errno.EISCONN)
+        if sock.type == socket.SOCK_STREAM:
+            if not self.connected:
+                return self._drop(data, "stream socket not connected", Errno.ENOTCONN)
+            return self._send_stream(sock, data)
+        try:
+            if address is None:
+                sock.send(data)
+            else:
+                sock.sendto(data, address)
+        except OSError as exc:
+            return self._drop(data, str(exc), linux.fbsd_errno_of(exc.errno or 0))
+        return None
+
+    def _destination(self, tags: Tags) -> Optional[bytes]:
+        """The sockaddr of the first ksocket tag, if this node (or node 0) stamped it."""
+        for tag in tags:
+            if tag.cookie == NGM_KSOCKET_COOKIE and tag.type == NG_KSOCKET_TAG_SOCKADDR:
+                payload = tag.payload
+                if len(payload) < 4 + _SADATA_OFFSET:
+                    return None
+                (stamp,) = _U32.unpack_from(payload)
+                if stamp not in (0, self.id):
+                    return None
+                sa = payload[4:]
+                return sa if sa[0] <= len(sa) else None
+        return None
+
+    def _drop(self, data: bytes, why: str, error: int) -> int:
+        log.debug("%s: dropped %d bytes to the socket: %s", self.path, len(data), why)
+        return error
+
+    def _send_stream(self, sock: socket.socket, data: bytes) -> int:
+        """Write a whole packet or take it whole into the outgoing buffer."""
+        if self._outq:
+            if self._outq_bytes + len(data) > OUTQ_MAX:
+                return self._drop(data, "outgoing buffer full", Errno.ENOBUFS)
+            self._queue_out(data)
+            return 0
+        try:
+            sent = sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            return self._drop(data, str(exc), linux.fbsd_errno_of(exc.errno or 0))
+        if sent < len(data):
+            self._queue_out(data[sent:])
+            self._rewatch()
+        return 0
+
+    def _queue_out(self, data: bytes) -> None:
+        self._outq.append(data)
+        self._outq_bytes += len(data)
+        source = self.kernel.pause_source()
+        if source is not None:
+            self._paused.append(source)
+
+    def _flush(self) -> None:
+        sock = self.sock
+        assert sock is not None
+        outq = self._outq
+        while outq:
+            try:
+                sent = sock.send(outq[0])
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                log.debug("%s: %d buffered bytes dropped: %s", self.path, self._outq_bytes, exc)
+                outq.clear()
+                self._outq_bytes = 0
+                break
+            self._outq_bytes -= sent
+            if sent < len(outq[0]):
+                outq[0] = outq[0][sent:]
+                return
+            outq.popleft()
+        self._resume_producers()
+
+    def _resume_producers(self) -> None:
+        paused, self._paused = self._paused, []
+        for source in paused:
+            self.kernel.resume_source(source)
+
+
+def _errname(number: int) -> str:
+    try:
+        return Errno(number).name
+    except ValueError:
+        return f"errno {number}"
+
+
+NODE_TYPE = KsocketNode
+
+__all__ = ["NODE_TYPE", "KsocketNode", "sockaddr_tag", "IP_MAXPACKET", "OUTQ_MAX"]

@@ -1,0 +1,369 @@
+"""Node type ``socket`` (ng_socket): the user's endpoint, a control and a data socket.
+
+A :class:`Pcb` is the kernel end of one user socket (ng_socket's ``ngpcb``);
+its descriptor is framed as :mod:`..transport` describes.  Control messages
+the node receives are passed up to the control socket with the sender's
+``"[id]:"`` address; packets arriving on a hook go up the data socket with the
+hook's name.  A full data socket holds the packet in a bounded backlog and
+pauses whatever produced it until the user reads (nothing accepted is lost);
+a full control socket drops the message with ENOBUFS, as FreeBSD does.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import deque
+from typing import Deque, List, Optional
+
+from ...abi.constants import (
+    NG_CONTROL, NG_DATA, NG_NODESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
+    NGM_SOCK_CMD_NOLINGER, NGM_SOCKET_COOKIE, AF_NETGRAPH, Errno,
+)
+from ...abi.fields import decode_fixed
+from ...abi.message import NgMesg
+from ..kernel import Kernel, Watch, check, fbsd_error
+from ..node import Hook, MsgItem, Node, Result, Tags
+from ..path import resolve
+from ..transport import (
+    UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, unframe, update,
+)
+
+BACKLOG_MAX = 4096  # net.graph.maxdata: packets held for a full data socket
+_READ_BATCH = 64  # datagrams read from one data socket per wake-up
+
+
+class SocketNode(Node):
+    """The socket node: hooks of any name, messages and data passed up to the user."""
+
+    type_name = "socket"
+    cookie = NGM_SOCKET_COOKIE
+    cmdlist = None  # ng_socket has no command list: only generic commands convert
+
+    def __init__(self, kernel: Kernel, node_id: int) -> None:
+        super().__init__(kernel, node_id)
+        self.control: Optional[ControlPcb] = None
+        self.data: Optional[DataPcb] = None
+        self.nolinger = False
+
+    def constructor(self) -> Result:
+        # Only socket(2) makes socket nodes; MKPEER of "socket" is refused.
+        raise fbsd_error(Errno.EINVAL, "socket nodes are made by socket(2), not mkpeer")
+
+    def connect(self, hook: Hook) -> Result:
+        self._hooks_changed()
+        return None
+
+    def disconnect(self, hook: Hook) -> None:
+        self._hooks_changed()
+        if self.nolinger and not self.hooks and self.valid:
+            self.rmnode_self()
+
+    def _hooks_changed(self) -> None:
+        if self.data is not None:
+            self.data.connected = len(self.hooks) == 1
+            self.data.push_update()
+
+    def rcvmsg(self, item: MsgItem) -> Result:
+        msg = item.msg
+        if self.control is None:
+            raise fbsd_error(Errno.EINVAL, "socket node has no control socket")
+        if msg.typecookie == NGM_SOCKET_COOKIE:
+            if msg.cmd == NGM_SOCK_CMD_NOLINGER:
+                self.nolinger = True
+            elif msg.cmd == NGM_SOCK_CMD_LINGER:
+                self.nolinger = False
+            else:
+                raise fbsd_error(Errno.EINVAL, f"unknown socket command {msg.cmd}")
+            return None
+        return self.control.pass_up(f"[{item.retaddr:x}]:".encode(), msg.encode())
+
+    def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
+        if self.data is None:
+            return None  # no data socket: discarded
+        return self.data.deliver(frame(hook.name.encode("latin-1"), data))
+
+    def shutdown(self) -> None:
+        for pcb in (self.control, self.data):
+            if pcb is not None:
+                pcb.node_gone()
+        self.control = self.data = None
+
+    def sockaddr(self) -> bytes:
+        """getsockname(): 16 bytes, the name (or ``[id]``) cut to 14 bytes, no terminator."""
+        text = (self.name or f"[{self.id:x}]").encode("latin-1")[:14]
+        return bytes((16, AF_NETGRAPH)) + text.ljust(14, b"\0")
+
+
+class Pcb:
+    """The kernel end of one user socket and the channel that controls it."""
+
+    kind = 0
+
+    def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
+        sock.setblocking(False)
+        self.kernel = kernel
+        self.sock: Optional[socket.socket] = sock
+        self.channel = channel
+        self.node: Optional[SocketNode] = None
+        self.gone = False  # the node shut down under us (EPIPE)
+        kernel.watch_fd(sock.fileno(), self._on_readable)
+
+    def _on_readable(self) -> None:
+        raise NotImplementedError
+
+    def _check_node(self, command: str) -> SocketNode:
+        if self.node is None:
+            raise fbsd_error(Errno.EPIPE if self.gone else Errno.ENOTCONN, command=command)
+        return self.node
+
+    def bind(self, sg_data: bytes) -> None:
+        raise fbsd_error(Errno.EOPNOTSUPP, command="bind")
+
+    def connect(self, sg_data: bytes) -> None:
+        raise fbsd_error(Errno.EINVAL, command="connect")
+
+    def send(self, addr: bytes, msg: bytes) -> None:
+        raise fbsd_error(Errno.EOPNOTSUPP, command="sendto")
+
+    def sockname(self) -> bytes:
+        if self.node is None:
+            raise fbsd_error(Errno.EINVAL, command="getsockname")
+        return self.node.sockaddr()
+
+    def _unref(self) -> None:
+        """This socket no longer holds the node; the last one going shuts it down."""
+        node, self.node = self.node, None
+        if node is None:
+            return
+        if node.control is self:
+            node.control = None
+        if node.data is self:
+            node.data = None
+        if node.control is None and node.data is None:
+            self.kernel.rmnode_self(node)
+
+    def node_gone(self) -> None:
+        """The node shut down: the user reads what is queued, then EOF; sends fail."""
+        self.node = None
+        self.gone = True
+        self._close_descriptor()
+
+    def detach(self) -> None:
+        """The user closed the socket."""
+        self._unref()
+        self._close_descriptor()
+
+    def _close_descriptor(self) -> None:
+        if self.sock is not None:
+            self.kernel.unwatch_fd(self.sock.fileno())
+            self.sock.close()
+            self.sock = None
+
+
+class ControlPcb(Pcb):
+    """A control socket: binds the node's name, sends messages, receives what is passed up."""
+
+    kind = NG_CONTROL
+
+    def _on_readable(self) -> None:
+        # Users never write to the descriptor itself: readable means closed.
+        assert self.sock is not None
+        try:
+            if self.sock.recv(1):
+                return
+        except BlockingIOError:
+            return
+        except OSError:
+            pass
+        self.channel.close()
+
+    def bind(self, sg_data: bytes) -> None:
+        node = self._check_node("bind")
+        sg_len = 2 + len(sg_data)
+        if not 4 <= sg_len <= NG_NODESIZ + 2 or sg_data[0] == 0 or sg_data[sg_len - 3] != 0:
+            raise fbsd_error(Errno.EINVAL, "bad sockaddr_ng for bind", command="bind")
+        name = sg_data[: sg_data.index(0)].decode("latin-1")
+        self.kernel.name_node(node, name)
+
+    def send(self, addr: bytes, raw: bytes) -> None:
+        """sendto() on the control socket: deliver a message to the path in ``addr``."""
+        node = self.node
+        if node is None:
+            raise fbsd_error(Errno.EPIPE, command="sendto")
+        if not addr:
+            raise fbsd_error(Errno.EDESTADDRREQ, command="sendto")
+        if 2 + len(addr) > NG_NODESIZ + 2:
+            raise fbsd_error(Errno.EINVAL, "path longer than 31 characters", command="sendto")
+        end = addr.find(b"\0")
+        path = (addr if end < 0 else addr[:end]).decode("latin-1")
+        msg = NgMesg.decode(raw)
+        if msg.typecookie == NGM_GENERIC_COOKIE and msg.cmd == NGM_MKPEER and len(msg.data) >= 32:
+            type_name = decode_fixed(msg.data[:32])
+            if type_name not in self.kernel.types:
+                # FreeBSD tries kldload("ng_<type>") first; no such module: ENOENT.
+                raise fbsd_error(Errno.ENOENT, f"no node type {type_name!r}", path=path, command="mkpeer")
+        target, lasthook = resolve(self.kernel, node, path)
+        check(self.kernel.deliver_msg(target, MsgItem(msg, node.id, lasthook)))
+
+    def pass_up(self, addr: bytes, raw: bytes) -> int:
+        if self.sock is None:
+            return Errno.EINVAL
+        try:
+            self.sock.send(frame(addr, raw))
+        except BlockingIOError:
+            return Errno.ENOBUFS  # receive buffer full: the message is dropped
+        except OSError:
+            return Errno.EINVAL
+        return 0
+
+
+class DataPcb(Pcb):
+    """A data socket: packets to and from the node's hooks."""
+
+    kind = NG_DATA
+
+    def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
+        super().__init__(kernel, sock, channel)
+        self.connected = False  # SS_ISCONNECTED: set and cleared only by hook events
+        self._backlog: Deque[bytes] = deque()
+        self._paused: List[Watch] = []
+        self._close_when_drained = False
+
+    def _on_readable(self) -> None:
+        kernel = self.kernel
+        source = kernel.current_source
+        rxbuf = kernel.rxbuf
+        for _ in range(_READ_BATCH):
+            sock = self.sock
+            if sock is None:
+                return
+            try:
+                n = sock.recv_into(rxbuf)
+            except BlockingIOError:
+                return
+            except OSError:
+                n = 0
+            if not n:
+                self.channel.close()
+                return
+            self._from_user(*unframe(bytes(memoryview(rxbuf)[:n])))
+            if source is not None and source.paused:
+                return
+
+    def _from_user(self, addr: bytes, payload: bytes) -> None:
+        """A packet the user sent: the checks were made user-side; re-check, then forward."""
+        node = self.node
+        if node is None:
+            return
+        if not addr or addr[0] == 0:
+            if len(node.hooks) != 1:
+                return
+            hook: Optional[Hook] = next(iter(node.hooks.values()))
+        else:
+            end = addr.find(b"\0")
+            hook = node.hooks.get((addr if end < 0 else addr[:end]).decode("latin-1"))
+        if hook is not None:
+            self.kernel.send_data(hook, payload)
+
+    def connect(self, sg_data: bytes) -> None:
+        """Attach to the socket node at an absolute path (EISCONN, EINVAL, EADDRINUSE)."""
+        if self.node is not None or self.gone:
+            raise fbsd_error(Errno.EISCONN, command="connect")
+        end = sg_data.find(b"\0")
+        path = (sg_data if end < 0 else sg_data[:end]).decode("latin-1")
+        node, _ = resolve(self.kernel, None, path)
+        if not isinstance(node, SocketNode):
+            raise fbsd_error(Errno.EINVAL, "not a socket node", path=path, command="connect")
+        if node.data is not None:
+            raise fbsd_error(Errno.EADDRINUSE, "node has a data socket", path=path, command="connect")
+        node.data = self
+        self.node = node
+        self.push_update()
+
+    def push_update(self) -> None:
+        node = self.node
+        flags = (UPD_ATTACHED if node is not None else 0) | (UPD_GONE if self.gone else 0)
+        if self.connected:
+            flags |= UPD_CONNECTED
+        self.channel.push(update(flags, node.hooks if node is not None else ()))
+
+    def deliver(self, data: bytes) -> int:
+        """Queue one framed packet to the user; a full socket holds it and pauses its source."""
+        sock = self.sock
+        if sock is None:
+            return 0
+        if not self._backlog:
+            try:
+                sock.send(data)
+                return 0
+            except BlockingIOError:
+                self.kernel.watch_fd(sock.fileno(), self._on_readable, self._on_writable)
+            except OSError:
+                return 0  # the user closed it; its EOF is being handled
+        elif len(self._backlog) >= BACKLOG_MAX:
+            return Errno.ENOBUFS
+        self._backlog.append(data)
+        source = self.kernel.pause_source()
+        if source is not None:
+            self._paused.append(source)
+        return 0
+
+    def _on_writable(self) -> None:
+        sock = self.sock
+        assert sock is not None
+        backlog = self._backlog
+        while backlog:
+            try:
+                sock.send(backlog[0])
+            except BlockingIOError:
+                return
+            except OSError:
+                backlog.clear()
+                break
+            backlog.popleft()
+        self.kernel.watch_fd(sock.fileno(), self._on_readable)
+        self._release()
+        if self._close_when_drained:
+            self._close_descriptor()
+
+    def _release(self) -> None:
+        paused, self._paused = self._paused, []
+        for source in paused:
+            self.kernel.resume_source(source)
+
+    def node_gone(self) -> None:
+        self.connected = False
+        self.node = None
+        self.gone = True
+        self.push_update()
+        if self._backlog:
+            self._close_when_drained = True  # let the user read what was accepted
+        else:
+            self._close_descriptor()
+
+    def _close_descriptor(self) -> None:
+        self._backlog.clear()
+        self._release()
+        super()._close_descriptor()
+
+
+def attach(kernel: Kernel, proto: int, sock: socket.socket, channel: ServerChannel) -> Pcb:
+    """socket(PF_NETGRAPH, SOCK_DGRAM, proto): NG_CONTROL makes a new socket node."""
+    if proto == NG_CONTROL:
+        node = kernel.make_node_common(SocketNode.type_name)
+        assert isinstance(node, SocketNode)
+        pcb = ControlPcb(kernel, sock, channel)
+        node.control = pcb
+        pcb.node = node
+        return pcb
+    if proto == NG_DATA:
+        data = DataPcb(kernel, sock, channel)
+        data.push_update()
+        return data
+    sock.close()
+    raise fbsd_error(Errno.EPROTONOSUPPORT, f"protocol {proto}", command="socket")
+
+
+NODE_TYPE = SocketNode
+
+__all__ = ["NODE_TYPE", "ControlPcb", "DataPcb", "SocketNode", "attach"]

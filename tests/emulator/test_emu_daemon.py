@@ -1,0 +1,106 @@
+"""pyngraph-emud shared by two client processes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from pyngraph.abi import NodeInfo
+from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_NODEINFO
+from pyngraph.backend import create_backend
+from pyngraph.errors import NetgraphError
+
+CLIENT_A = textwrap.dedent("""
+    import sys
+    from pyngraph import libnetgraph as ng
+    from pyngraph.abi import Mkpeer
+    from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_MKPEER
+    cs, ds = ng.NgMkSockNode("procA")
+    ng.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_MKPEER, Mkpeer("hub", "h", "a").encode())
+    ng.NgNameNode(cs, "h", "shared hub")
+    print("ready", flush=True)
+    data, hook = ng.NgRecvData(ds, 100)
+    print(hook, data.decode(), flush=True)
+    sys.stdin.readline()  # exits without closing anything
+""")
+
+CLIENT_B = textwrap.dedent("""
+    from pyngraph import libnetgraph as ng
+    from pyngraph.abi import Connect
+    from pyngraph.abi.constants import NGM_CONNECT, NGM_GENERIC_COOKIE
+    cs, ds = ng.NgMkSockNode("procB")
+    ng.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_CONNECT, Connect("shared hub:", "b", "b").encode())
+    ng.NgSendData(ds, "b", b"hello from B")
+""")
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[str]:
+    path = str(tmp_path / "emud.sock")
+    proc = subprocess.Popen([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", path],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == f"pyngraph-emud: listening on {path}"
+        yield path
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert not os.path.exists(path)
+
+
+def client(script: str, path: str) -> subprocess.Popen:
+    env = dict(os.environ, PYNGRAPH_EMULATOR=path, PYNGRAPH_BACKEND="emulated")
+    return subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+
+def wait_enoent(lib, cs: int, path: str) -> None:
+    for _ in range(1000):
+        try:
+            lib.NgSendMsg(cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO)
+            lib.NgRecvMsg(cs, 200)
+        except NetgraphError as exc:
+            assert exc.errno == errno.ENOENT
+            return
+        time.sleep(0.01)
+    pytest.fail(f"{path} is still there")
+
+
+def test_two_processes_share_one_graph(daemon: str) -> None:
+    a = client(CLIENT_A, daemon)
+    assert a.stdout is not None and a.stdin is not None
+    assert a.stdout.readline().strip() == "ready"
+    b = client(CLIENT_B, daemon)
+    assert b.wait(timeout=60) == 0
+    assert a.stdout.readline().strip() == "h hello from B"
+
+    lib = create_backend("emulated", socket_path=daemon)  # a third process's view: this one
+    cs, _ = lib.NgMkSockNode(None, False)
+    try:
+        lib.NgSendMsg(cs, "procA:", NGM_GENERIC_COOKIE, NGM_NODEINFO)
+        info = NodeInfo.decode(lib.NgRecvMsg(cs, 200)[0].data)
+        assert (info.name, info.type, info.hooks) == ("procA", "socket", 1)
+        wait_enoent(lib, cs, "procB:")  # B exited: its node shut down
+        a.stdin.close()
+        assert a.wait(timeout=60) == 0
+        wait_enoent(lib, cs, "procA:")
+        wait_enoent(lib, cs, "shared hub:")  # and the hub went with its last hook
+    finally:
+        lib.transport.close(cs)
+
+
+def test_no_daemon_is_an_error(tmp_path: Path) -> None:
+    lib = create_backend("emulated", socket_path=str(tmp_path / "nobody"))
+    with pytest.raises(NetgraphError) as info:
+        lib.NgMkSockNode()
+    assert info.value.errno in (errno.ENOENT, errno.ECONNREFUSED)
