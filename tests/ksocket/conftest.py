@@ -1,0 +1,43 @@
+"""Fixtures of the ksocket tests: the emulated backend, the kernel, user socket nodes."""
+
+from __future__ import annotations
+
+from typing import Iterator, List
+
+import pytest
+from ks_support import User
+
+from pyngraph import backend as backends
+from pyngraph.emulator.kernel import Kernel, default_kernel
+
+
+@pytest.fixture(autouse=True)
+def emulated() -> Iterator[None]:
+    previous = backends._active, backends._active_name
+    backends.set_backend("emulated")
+    try:
+        yield
+    finally:
+        backends._active, backends._active_name = previous
+
+
+@pytest.fixture
+def kernel() -> Kernel:
+    return default_kernel()
+
+
+@pytest.fixture
+def users() -> Iterator[List[User]]:
+    made: List[User] = []
+    try:
+        yield made
+    finally:
+        for user in made:
+            user.close()
+
+
+@pytest.fixture
+def user(users: List[User]) -> User:
+    u = User()
+    users.append(u)
+    return u
