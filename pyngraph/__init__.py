@@ -1,3 +1,23 @@
-"""pyngraph: FreeBSD netgraph from Python, with a userspace emulation for other hosts."""
+"""pyngraph: FreeBSD netgraph from Python, with a userspace emulation for other hosts.
+
+The high-level API (``SockNode``, ``KSocket``, the events) is re-exported here and
+imported on first use, so ``import pyngraph`` stays cheap for the CLI and the codecs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+_API = ("AcceptEvent", "Accepted", "ConnectEvent", "Event", "KSocket", "MessageEvent", "Node", "SockNode")
+
+__all__ = [*_API, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'pyngraph' has no attribute {name!r}")

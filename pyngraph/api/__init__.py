@@ -1,0 +1,27 @@
+"""pyngraph's Python API: socket nodes, node references, ksockets, events.
+
+Built only on :mod:`pyngraph.libnetgraph`, so it runs unchanged on FreeBSD
+and on the emulated kernel.  :mod:`pyngraph.aio` offers the same on asyncio.
+
+* :class:`SockNode`: our socket node (context manager; ``fileno()``);
+  generic messages, ASCII ``msg``, data ``send``/``recv``, events.
+* :class:`Node`: a node addressed by path.
+* :class:`KSocket`: an ng_ksocket node with ``bind``, ``listen``, ``connect``,
+  ``accept``, ``getname``, ``setopt``/``getopt`` by FreeBSD option name.
+* Events: :class:`ConnectEvent`, :class:`AcceptEvent`, :class:`MessageEvent`.
+"""
+
+from __future__ import annotations
+
+from .events import AcceptEvent, ConnectEvent, Event, MessageEvent
+from .ksocket import Accepted, KSocket, hookname
+from .noderef import Node
+from .replies import Reply
+from .socknode import SockNode
+from .sockopt import IP, IPV6, SO, TCP, IpMreq, Ipv6Mreq, Level, Linger, SockoptOrderWarning
+
+__all__ = [
+    "AcceptEvent", "Accepted", "ConnectEvent", "Event", "IP", "IPV6", "IpMreq", "Ipv6Mreq", "KSocket",
+    "Level", "Linger", "MessageEvent", "Node", "Reply", "SO", "SockNode", "SockoptOrderWarning", "TCP",
+    "hookname",
+]

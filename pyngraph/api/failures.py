@@ -1,0 +1,77 @@
+"""The API's errors: libnetgraph failures renamed after the operation and path.
+
+Every error is a :class:`~pyngraph.errors.NetgraphError` subclass chosen by
+errno (``NoSuchNodeError``, ``HookExistsError`` ...), with the host errno, the
+FreeBSD one, the node path and the command in its message.
+"""
+
+from __future__ import annotations
+
+import errno as host_errno
+import os
+from typing import Optional
+
+from ..abi.constants import Errno
+from ..backend import active_backend_name
+from ..errors import NetgraphError
+
+
+def on_freebsd() -> bool:
+    """Whether the active backend is FreeBSD's kernel netgraph."""
+    return (active_backend_name() or "").startswith("freebsd")
+
+
+def _enoent_detail(path: Optional[str], node_type: Optional[str]) -> str:
+    text = f"path {path!r} did not resolve: no node of that name or ID, or a hook on it is missing"
+    if node_type:
+        if on_freebsd():
+            module = f"ng_{node_type}"
+            text += f"; or node type {node_type!r} is unknown: is kernel module {module} loaded? (kldload {module})"
+        else:
+            text += f"; or there is no node type {node_type!r}"
+    return text
+
+
+def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Optional[str] = None,
+           detail: Optional[str] = None) -> NetgraphError:
+    """``exc`` as the error of ``command`` at ``path`` (same errno, subclass by errno)."""
+    if isinstance(exc, NetgraphError) and exc.command == command and exc.path == path:
+        return exc
+    number = exc.errno or host_errno.EIO
+    if detail is None and number == host_errno.ENOENT:
+        detail = _enoent_detail(path, node_type)
+    error = NetgraphError.from_host(number, detail, path=path, command=command)
+    fbsd = getattr(exc, "fbsd_errno", None)
+    if fbsd is not None:
+        error.fbsd_errno = fbsd
+    return error
+
+
+def detail_of(exc: OSError) -> str:
+    """The explanation inside an error's message (without command, path and strerror)."""
+    text = exc.strerror or ""
+    base = os.strerror(exc.errno) if exc.errno else ""
+    start = text.find(f"{base} (") if base else -1
+    if start >= 0 and text.endswith(")"):
+        return text[start + len(base) + 2:-1]
+    return text
+
+
+def invalid(detail: str, command: str, path: Optional[str] = None) -> NetgraphError:
+    """Bad input refused before anything is sent (EINVAL)."""
+    return NetgraphError.from_fbsd(Errno.EINVAL, detail, path=path, command=command)
+
+
+def timed_out(command: str, path: Optional[str], timeout: Optional[float]) -> NetgraphError:
+    """No answer within ``timeout`` seconds (ETIMEDOUT)."""
+    return NetgraphError.from_fbsd(Errno.ETIMEDOUT, f"no answer within {timeout:g} s" if timeout else None,
+                                   path=path, command=command)
+
+
+def closed(command: str, path: Optional[str] = None, detail: str = "the socket node is closed or was shut down"
+           ) -> NetgraphError:
+    """The socket node was closed or shut down, or has no data socket (ENOTCONN)."""
+    return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
+
+
+__all__ = ["closed", "detail_of", "invalid", "on_freebsd", "rename", "timed_out"]

@@ -1,0 +1,283 @@
+"""Every operation of the API, written once as a generator of steps.
+
+An operation yields :class:`Send` (send a control message; receive its token,
+or with ``reply`` its matched reply) and :class:`Claim` (wait for an event,
+e.g. a ksocket's connect completion).  A driver performs the steps: the
+blocking one in :mod:`.socknode`, the asyncio one in :mod:`pyngraph.aio`.  A
+failed step is thrown back into the generator, which names the error after
+its command and path.
+"""
+
+from __future__ import annotations
+
+import errno
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Generator, List, Optional, Tuple
+
+from ..abi import constants as C
+from ..abi.args import Connect, HookList, Mkpeer, Name, NameList, NodeInfo, Rmhook, Sockopt, TypeInfo, TypeList
+from ..abi.message import HEADER_SIZE, NgMesg
+from ..abi.sockaddr import decode_sockaddr
+from ..errors import InProgressError, NetgraphError
+from .events import AcceptEvent, ConnectEvent, Event
+from .failures import detail_of, invalid, rename
+from .replies import Reply, expects_reply, value_of
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send ``cmd`` to ``path``: the result is the token, or with ``reply`` ``(reply, sender)``."""
+
+    path: str
+    cookie: int
+    cmd: int
+    args: bytes = b""
+    reply: bool = False
+    timeout: Optional[float] = None
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Wait for the first event ``match`` accepts and take it out of the events queue."""
+
+    match: Callable[[Event], bool]
+    timeout: Optional[float]
+    command: str
+    path: str
+
+
+Op = Generator[Any, Any, Any]
+_G, _K = C.NGM_GENERIC_COOKIE, C.NGM_KSOCKET_COOKIE
+
+
+def send(path: str, cookie: int, cmd: int, args: bytes = b"", *, command: str, reply: bool = False,
+         timeout: Optional[float] = None, node_type: Optional[str] = None) -> Op:
+    """One :class:`Send` step, its failure named after ``command`` and ``path``."""
+    try:
+        return (yield Send(path, cookie, cmd, bytes(args), reply, timeout, command))
+    except NetgraphError as exc:
+        error = rename(exc, command, path, node_type=node_type)
+        if error is exc:  # named already (e.g. a timeout)
+            raise
+        raise error from exc
+
+
+def request(path: str, cookie: int, cmd: int, args: bytes = b"", *, command: str,
+            timeout: Optional[float] = None) -> Op:
+    """Send a message and return its reply (NgMesg)."""
+    msg, _ = yield from send(path, cookie, cmd, args, command=command, reply=True, timeout=timeout)
+    return msg
+
+
+def _decode(decoder: Callable[[bytes], Any], msg: NgMesg, command: str, path: str) -> Any:
+    try:
+        return decoder(msg.data)
+    except NetgraphError as exc:
+        raise rename(exc, command, path, detail=f"malformed reply: {detail_of(exc)}") from exc
+
+
+# --- generic messages -----------------------------------------------------------------
+
+def info(path: str) -> Op:
+    msg = yield from request(path, _G, C.NGM_NODEINFO, command="nodeinfo")
+    return _decode(NodeInfo.decode, msg, "nodeinfo", path)
+
+
+def hooks(path: str) -> Op:
+    msg = yield from request(path, _G, C.NGM_LISTHOOKS, command="listhooks")
+    return _decode(HookList.decode, msg, "listhooks", path)
+
+
+def list_nodes(path: str, named_only: bool) -> Op:
+    command, cmd = ("listnames", C.NGM_LISTNAMES) if named_only else ("listnodes", C.NGM_LISTNODES)
+    msg = yield from request(path, _G, cmd, command=command)
+    nodes: List[NodeInfo] = _decode(NameList.decode, msg, command, path).nodes
+    return nodes
+
+
+def list_types(path: str) -> Op:
+    msg = yield from request(path, _G, C.NGM_LISTTYPES, command="listtypes")
+    types: List[TypeInfo] = _decode(TypeList.decode, msg, "listtypes", path).types
+    return types
+
+
+def status(path: str, timeout: Optional[float]) -> Op:
+    msg = yield from request(path, _G, C.NGM_TEXT_STATUS, command="textstatus", timeout=timeout)
+    return msg.data.split(b"\0", 1)[0].decode("latin-1")
+
+
+def mkpeer(path: str, node_type: str, ourhook: str, peerhook: str) -> Op:
+    args = _encode(lambda: Mkpeer(node_type, ourhook, peerhook).encode(), "mkpeer", path)
+    yield from send(path, _G, C.NGM_MKPEER, args, command="mkpeer", node_type=node_type)
+
+
+def connect(path: str, peer: str, ourhook: str, peerhook: str) -> Op:
+    args = _encode(lambda: Connect(peer, ourhook, peerhook).encode(), "connect", path)
+    yield from send(path, _G, C.NGM_CONNECT, args, command="connect")
+
+
+def link(path: str, peer: str, ourhook: str, peerhook: str) -> Op:
+    """CONNECT to ``peer`` given relative to *our* socket node (made absolute by ID first)."""
+    if ":" not in peer or peer.startswith("."):
+        node = yield from info(peer)
+        peer = f"[{node.id:x}]:"
+    yield from connect(path, peer, ourhook, peerhook)
+
+
+def name(path: str, new_name: str) -> Op:
+    yield from send(path, _G, C.NGM_NAME, _encode(lambda: Name(new_name).encode(), "name", path), command="name")
+
+
+def rmhook(path: str, hook: str) -> Op:
+    yield from send(path, _G, C.NGM_RMHOOK, _encode(lambda: Rmhook(hook).encode(), "rmhook", path),
+                    command="rmhook")
+
+
+def shutdown(path: str) -> Op:
+    yield from send(path, _G, C.NGM_SHUTDOWN, command="shutdown")
+
+
+def _encode(build: Callable[[], bytes], command: str, path: str) -> bytes:
+    try:
+        return build()
+    except NetgraphError as exc:
+        raise rename(exc, command, path, detail=detail_of(exc)) from exc
+
+
+# --- ASCII messages -------------------------------------------------------------------
+
+def split_command(text: str) -> Tuple[str, str]:
+    """``"cmd args"`` split as libnetgraph does: the first word, then the rest."""
+    line = text.lstrip()
+    parts = line.split(None, 1)
+    if not parts:
+        raise invalid("empty message text", "msg")
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def ascii_msg(path: str, text: str, reply: Optional[bool], timeout: Optional[float]) -> Op:
+    """Send ``"cmd args"``, converted by the target node; the decoded reply, or None."""
+    word, args = split_command(text)
+    try:
+        ascii_form = NgMesg(0, 0, args.encode("latin-1") + b"\0", cmdstr=word).encode()
+    except (UnicodeEncodeError, NetgraphError) as exc:
+        raise invalid(f"cannot send {text!r}: {exc}", word, path) from exc
+    converted = yield from request(path, _G, C.NGM_ASCII2BINARY, ascii_form, command=word)
+    binary, arglen = NgMesg.decode_header(converted.data)
+    binary.data = converted.data[HEADER_SIZE:HEADER_SIZE + arglen]
+    wait = expects_reply(binary.typecookie, binary.cmd) if reply is None else reply
+    result = yield from send(path, binary.typecookie, binary.cmd, binary.data, command=word, reply=wait,
+                             timeout=timeout)
+    if not wait:
+        return None
+    msg, sender = result
+    return (yield from decode_reply(msg, sender))
+
+
+def decode_reply(msg: NgMesg, sender: str) -> Op:
+    """The :class:`Reply` for ``msg``: its text from the sender (BINARY2ASCII) and its value."""
+    try:
+        converted = yield from request(sender, _G, C.NGM_BINARY2ASCII, msg.encode(), command="binary2ascii")
+        inner, arglen = NgMesg.decode_header(converted.data)
+    except NetgraphError:  # the sender cannot convert it (ENOSYS) or has gone
+        return Reply(msg, sender, msg.cmdstr, None, value_of(msg, None))
+    raw = converted.data[HEADER_SIZE:HEADER_SIZE + arglen]
+    text = raw.split(b"\0", 1)[0].decode("latin-1")
+    return Reply(msg, sender, inner.cmdstr, text, value_of(msg, text))
+
+
+# --- ksocket --------------------------------------------------------------------------
+
+def check_ksocket(path: str, command: str) -> Op:
+    """NODEINFO of the node at ``path``, refusing any node that is not a ksocket."""
+    node = yield from info(path)
+    if node.type != C.NG_KSOCKET_NODE_TYPE:
+        raise invalid(f"node [{node.id:x}] is a {node.type!r} node, not a ksocket: ksocket commands "
+                      "would be refused", command, path)
+    return node
+
+
+def ks_bind(path: str, sockaddr: bytes) -> Op:
+    yield from send(path, _K, C.NGM_KSOCKET_BIND, sockaddr, command="bind")
+
+
+def ks_listen(path: str, backlog: int) -> Op:
+    yield from send(path, _K, C.NGM_KSOCKET_LISTEN, _int32(backlog, "backlog", "listen", path), command="listen")
+
+
+def ks_connect(path: str, node_id: int, sockaddr: bytes, timeout: Optional[float]) -> Op:
+    """CONNECT; when it is in progress, wait for the ksocket's completion message.
+
+    ng_ksocket sends that message by node ID, with the token of the CONNECT;
+    libnetgraph reports EINPROGRESS without the token, so the completion is
+    recognised by its sender, the ksocket (one connect at a time per node).
+    """
+    try:
+        yield from send(path, _K, C.NGM_KSOCKET_CONNECT, sockaddr, command="connect")
+        return
+    except InProgressError:
+        pass
+
+    def done(event: Event) -> bool:
+        return isinstance(event, ConnectEvent) and event.node_id == node_id
+
+    event = yield Claim(done, timeout, "connect", path)
+    if event.error is not None:
+        raise event.error
+
+
+def ks_accept_request(path: str) -> Op:
+    """Send ACCEPT: its token marks the accepted connections reported to us; None if one is pending.
+
+    Depending on the FreeBSD version, a listening ksocket reports either every
+    connection after one ACCEPT or one connection per ACCEPT; asking again
+    after each connection works with both (EALREADY: the last one still waits).
+    """
+    try:
+        token: int = yield from send(path, _K, C.NGM_KSOCKET_ACCEPT, command="accept")
+    except NetgraphError as exc:
+        if exc.errno != errno.EALREADY:
+            raise
+        return None
+    return token
+
+
+def ks_accept_wait(path: str, tokens: Callable[[], Any], timeout: Optional[float]) -> Op:
+    """The next connection the listening ksocket at ``path`` reports (an AcceptEvent)."""
+    def accepted(event: Event) -> bool:
+        return isinstance(event, AcceptEvent) and event.token in tokens()
+
+    event: AcceptEvent = yield Claim(accepted, timeout, "accept", path)
+    return event
+
+
+def ks_getname(path: str, peer: bool) -> Op:
+    command, cmd = ("getpeername", C.NGM_KSOCKET_GETPEERNAME) if peer else ("getname", C.NGM_KSOCKET_GETNAME)
+    msg = yield from request(path, _K, cmd, command=command)
+    return _decode(decode_sockaddr, msg, command, path)
+
+
+def ks_setopt(path: str, level: int, option: int, value: bytes) -> Op:
+    yield from send(path, _K, C.NGM_KSOCKET_SETOPT, Sockopt(level, option, value).encode(), command="setopt")
+
+
+def ks_getopt(path: str, level: int, option: int) -> Op:
+    msg = yield from request(path, _K, C.NGM_KSOCKET_GETOPT, Sockopt(level, option).encode(), command="getopt")
+    opt: Sockopt = _decode(Sockopt.decode, msg, "getopt", path)
+    return opt.value
+
+
+def _int32(value: int, what: str, command: str, path: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 31) <= value < 1 << 31:
+        raise invalid(f"{what} {value!r} is not a 32-bit int", command, path)
+    return value.to_bytes(4, sys.byteorder, signed=True)
+
+
+__all__ = [
+    "Claim", "Op", "Send", "ascii_msg", "check_ksocket", "connect", "decode_reply", "hooks", "info",
+    "ks_accept_request", "ks_accept_wait", "ks_bind", "ks_connect", "ks_getname", "ks_getopt", "ks_listen",
+    "ks_setopt", "link", "list_nodes", "list_types", "mkpeer", "name", "request", "rmhook", "send", "shutdown",
+    "split_command", "status",
+]

@@ -1,0 +1,184 @@
+"""KSocket against real loopback peers: bind, connect, accept, names, type checks."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import threading
+from typing import List
+
+import pytest
+
+from api_support import free_port
+from pyngraph.abi import Family, Proto, SockType
+from pyngraph.api import ConnectEvent, KSocket, SockNode, hookname
+from pyngraph.errors import ConnectionRefused, InvalidArgumentError, NotConnectedError, TimedOutError
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def test_udp_bind_connect_and_data(sock: SockNode, udp_peer: socket.socket) -> None:
+    ks = sock.ksocket("inet", "dgram", "udp", hook="udp")
+    ks.bind(("127.0.0.1", 0))
+    host, port = ks.getname()
+    assert host == "127.0.0.1" and port != 0
+    udp_peer.sendto(b"to ksocket", (host, port))
+    assert ks.recv(timeout=3) == b"to ksocket"
+    ks.connect(udp_peer.getsockname())  # UDP: completes at once
+    assert ks.getpeername() == udp_peer.getsockname()
+    ks.send(b"from ksocket")
+    assert udp_peer.recvfrom(100) == (b"from ksocket", (host, port))
+
+
+def test_getpeername_unconnected_is_enotconn(sock: SockNode) -> None:
+    ks = sock.ksocket(Family.INET, SockType.DGRAM, Proto.UDP)
+    ks.bind(("127.0.0.1", 0))
+    with pytest.raises(NotConnectedError) as info:
+        ks.getpeername()
+    assert info.value.errno == errno.ENOTCONN and info.value.command == "getpeername"
+    assert ks.path in str(info.value)
+
+
+def test_tcp_connect_accept_and_stream(sock: SockNode) -> None:
+    listener = sock.ksocket("inet", "stream", "tcp", hook="listen")
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = sock.ksocket("inet", "stream", "tcp", hook="client")
+    client.connect(listener.getname(), timeout=5)
+    conn = listener.accept("server", timeout=5)
+    assert conn.hook == "server" and conn.peer == client.getname()
+    assert conn.ksocket.getpeername() == client.getname()
+    client.send(b"request")
+    assert conn.ksocket.recv(timeout=3) == b"request"
+    conn.ksocket.send(b"response")
+    assert client.recv(timeout=3) == b"response"
+    conn.ksocket.close()  # the peer sees EOF: a zero-length packet
+    assert client.recv(timeout=3) == b""
+
+
+def test_accept_loop_with_real_clients(sock: SockNode) -> None:
+    listener = sock.ksocket("inet", "stream", "tcp", hook="listen")
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    address = listener.getname()
+    answers: List[bytes] = []
+
+    def client(i: int) -> None:
+        with socket.create_connection(address, timeout=5) as c:
+            c.sendall(b"client %d" % i)
+            answers.append(c.recv(100))
+        # closing first: the server sees EOF and only then shuts its node down
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    served = []
+    for conn in listener.connections("c", timeout=5):
+        with conn:
+            data = conn.ksocket.recv(timeout=5)
+            conn.ksocket.send(data.upper())
+            assert conn.ksocket.recv(timeout=5) == b""  # the client closed
+            served.append((conn.hook, data))
+        if len(served) == 3:
+            break
+    for t in threads:
+        t.join(5)
+    assert sorted(d for _, d in served) == [b"client 0", b"client 1", b"client 2"]
+    assert sorted(answers) == [b"CLIENT 0", b"CLIENT 1", b"CLIENT 2"]
+    assert all(hook.startswith("c") for hook, _ in served)
+    assert [link.ourhook for link in sock.hooks().links] == ["listen"]  # the clones are gone
+
+
+def test_accept_hooks_the_new_node_where_asked(sock: SockNode) -> None:
+    listener = sock.ksocket("inet", "stream", "tcp", hook="listen")
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    echo = sock.mkpeer(".", "echo", "e", "ctl")
+    with socket.create_connection(listener.getname(), timeout=5) as c:
+        conn = listener.accept("tcp", to=echo, timeout=5)
+        assert conn.ksocket.hook is None
+        assert {link.ourhook for link in echo.hooks().links} == {"ctl", "tcp"}
+        c.sendall(b"echoed by ng_echo")
+        assert c.recv(100) == b"echoed by ng_echo"
+
+
+def test_connect_refused(sock: SockNode) -> None:
+    ks = sock.ksocket("inet", "stream", "tcp")
+    with pytest.raises(ConnectionRefused) as info:
+        ks.connect(("127.0.0.1", free_port()), timeout=5)
+    err = info.value
+    assert isinstance(err, ConnectionRefusedError)
+    assert err.errno == errno.ECONNREFUSED and err.command == "connect" and err.path == ks.path
+    assert "connect" in str(err) and ks.path in str(err)
+
+
+def test_connect_timeout_then_late_completion_is_an_event(sock: SockNode) -> None:
+    # A listener whose accept queue is full drops SYNs: the connect stays in progress.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        filler = socket.create_connection(server.getsockname(), timeout=5)
+        extra = socket.socket()
+        extra.setblocking(False)
+        extra.connect_ex(server.getsockname())
+        try:
+            ks = sock.ksocket("inet", "stream", "tcp")
+            with pytest.raises(TimedOutError) as info:
+                ks.connect(server.getsockname(), timeout=0.3)
+            assert info.value.errno == errno.ETIMEDOUT and info.value.command == "connect"
+            # Make room: the pending connect completes and arrives as an event.
+            server.accept()[0].close()
+            server.accept()[0].close()
+            event = sock.next_event(timeout=10)
+            assert isinstance(event, ConnectEvent) and event.node_id == ks.id and event.ok
+        finally:
+            filler.close()
+            extra.close()
+
+
+def test_ksocket_commands_refused_on_other_node_types(sock: SockNode) -> None:
+    sock.mkpeer(".", "hole", "h", "in")
+    with pytest.raises(InvalidArgumentError) as info:
+        sock.node("h").ksocket()
+    assert "'hole'" in str(info.value) and "not a ksocket" in str(info.value)
+    ks = sock.node(sock.mkpeer(".", "ksocket", "k", "inet/dgram/udp").path).ksocket()
+    assert isinstance(ks, KSocket) and ks.path == f"[{ks.id:x}]:"
+
+
+def test_hook_names_are_built_and_checked_before_sending(sock: SockNode) -> None:
+    assert hookname() == "inet/dgram/udp"
+    assert hookname("inet", "stream") == "inet/stream/tcp"
+    assert hookname(Family.INET6, SockType.DGRAM) == "inet6/dgram/17"
+    assert hookname("inet6", "stream", "tcp") == "inet6/stream/6"
+    assert hookname("local", "dgram") == "local/dgram/0"
+    assert hookname("inet", "raw", 89) == "inet/raw/89"
+    with pytest.raises(InvalidArgumentError, match="inet6/dgram/17"):
+        hookname("inet6/dgram/udp")
+    with pytest.raises(InvalidArgumentError, match="bare int"):
+        hookname(socket.AF_INET6, "dgram")
+    with pytest.raises(InvalidArgumentError, match="bare int"):
+        hookname("inet", socket.SOCK_DGRAM)
+    with pytest.raises(InvalidArgumentError):
+        sock.ksocket("inet", "dgram", "nosuchproto")
+    assert sock.info().hooks == 0  # nothing was sent
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 on the loopback interface")
+def test_inet6_ksocket(sock: SockNode) -> None:
+    ks = sock.ksocket("inet6", "dgram", hook="v6")
+    assert sock.hooks().links[0].peerhook == "inet6/dgram/17"
+    ks.bind(("::1", 0))
+    host, port, _, _ = ks.getname()
+    assert host == "::1"
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as peer:
+        peer.bind(("::1", 0))
+        peer.settimeout(3)
+        peer.sendto(b"over v6", ("::1", port))
+        assert ks.recv(timeout=3) == b"over v6"

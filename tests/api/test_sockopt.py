@@ -1,0 +1,113 @@
+"""Socket options by FreeBSD name or enum, value encoding, checked on the real Linux socket."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+import warnings
+
+import pytest
+
+from pyngraph.abi import constants as C
+from pyngraph.api import IP, IPV6, SO, TCP, IpMreq, Ipv6Mreq, Level, Linger, SockNode, SockoptOrderWarning
+from pyngraph.api.sockopt import encode_value, resolve_option
+from pyngraph.errors import InvalidArgumentError
+
+
+def test_names_pairs_and_enums_resolve_to_freebsd_numbers() -> None:
+    assert resolve_option("SO_REUSEADDR")[:2] == (0xFFFF, 0x0004)
+    assert resolve_option(("SOL_SOCKET", "SO_REUSEPORT"))[:2] == (C.SOL_SOCKET, C.SO_REUSEPORT)
+    assert resolve_option(("IPPROTO_IP", "IP_TTL"))[:2] == (0, 4)
+    assert resolve_option((Level.IPV6, IPV6.V6ONLY))[:2] == (41, 27)
+    assert resolve_option(TCP.NODELAY)[:2] == (6, 1)
+    assert resolve_option("IPV6_JOIN_GROUP").label == "IPV6_JOIN_GROUP"
+    assert SO.RCVBUF == 0x1002 and IP.ADD_MEMBERSHIP == 12
+
+
+@pytest.mark.parametrize("spec", [
+    socket.SO_REUSEADDR,  # the host's number (2 on Linux): never reinterpreted
+    4,
+    ("SOL_SOCKET", 4),
+    (socket.SOL_SOCKET, "SO_REUSEADDR"),
+])
+def test_bare_ints_are_refused(spec: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="bare int"):
+        resolve_option(spec)
+
+
+@pytest.mark.parametrize("spec", ["SO_NOSUCH", "REUSEADDR", ("IPPROTO_IP", "SO_REUSEADDR"), ("SOL_X", "SO_DEBUG"), 1.5])
+def test_unknown_or_mismatched_options_are_refused(spec: object) -> None:
+    with pytest.raises(InvalidArgumentError):
+        resolve_option(spec)
+
+
+def test_value_encoding() -> None:
+    assert encode_value(1) == struct.pack("=i", 1)
+    assert encode_value(True) == struct.pack("=i", 1)
+    assert encode_value(Linger(True, 7)) == struct.pack("=ii", 1, 7)
+    assert encode_value(IpMreq("239.1.2.3", "127.0.0.1")) == bytes([239, 1, 2, 3, 127, 0, 0, 1])
+    assert encode_value(Ipv6Mreq("ff02::1:3", 1)) == socket.inet_pton(socket.AF_INET6, "ff02::1:3") + struct.pack("=I", 1)
+    assert encode_value(b"\x01\x02") == b"\x01\x02"
+    with pytest.raises(InvalidArgumentError):
+        encode_value(IpMreq("not an address"))
+    with pytest.raises(InvalidArgumentError):
+        encode_value(1 << 40)
+    with pytest.raises(InvalidArgumentError):
+        encode_value("1")  # type: ignore[arg-type]
+
+
+def test_setopt_getopt_on_the_real_socket(sock: SockNode) -> None:
+    udp = sock.ksocket("inet", "dgram", "udp", hook="u")
+    udp.setopt("SO_REUSEADDR", 1)
+    assert udp.getopt("SO_REUSEADDR") == 1
+    udp.setopt(("IPPROTO_IP", "IP_TTL"), 77)
+    assert udp.getopt(IP.TTL) == 77
+    assert udp.getopt(IP.TTL, raw=True) == struct.pack("=i", 77)
+    udp.setopt(SO.BROADCAST, True)
+    assert udp.getopt(("SOL_SOCKET", "SO_BROADCAST")) == 1
+    udp.setopt("SO_RCVBUF", 65536)
+    assert udp.getopt("SO_RCVBUF") >= 65536  # Linux doubles what was set
+    assert udp.getopt("SO_TYPE") == C.SOCK_DGRAM
+    tcp = sock.ksocket("inet", "stream", "tcp", hook="t")
+    tcp.setopt("SO_LINGER", Linger(True, 5))
+    assert tcp.getopt("SO_LINGER") == Linger(True, 5)
+    tcp.setopt("TCP_NODELAY", 1)
+    assert tcp.getopt(TCP.NODELAY) == 1
+
+
+def test_multicast_membership_values_reach_the_kernel(sock: SockNode) -> None:
+    udp = sock.ksocket("inet", "dgram", "udp", hook="m")
+    udp.bind(("127.0.0.1", 0))
+    udp.setopt("IP_ADD_MEMBERSHIP", IpMreq("239.1.2.3", "127.0.0.1"))
+    with pytest.raises(OSError) as info:  # the kernel read the group: this one was never joined
+        udp.setopt("IP_DROP_MEMBERSHIP", IpMreq("239.1.2.4", "127.0.0.1"))
+    assert info.value.errno == errno.EADDRNOTAVAIL and info.value.command == "setopt"
+    udp.setopt("IP_DROP_MEMBERSHIP", IpMreq("239.1.2.3", "127.0.0.1"))
+
+
+def test_unknown_option_on_the_host_is_an_oserror(sock: SockNode) -> None:
+    udp = sock.ksocket(hook="x")
+    with pytest.raises(OSError) as info:
+        udp.setopt("SO_NOSIGPIPE", 1)  # FreeBSD only
+    assert info.value.errno == errno.ENOPROTOOPT and udp.path in str(info.value)
+
+
+def test_reuseaddr_after_bind_warns(sock: SockNode) -> None:
+    udp = sock.ksocket(hook="w")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        udp.setopt("SO_REUSEADDR", 1)  # before bind: fine
+    udp.bind(("127.0.0.1", 0))
+    with pytest.warns(SockoptOrderWarning, match="SO_REUSEPORT.*after bind"):
+        udp.setopt(SO.REUSEPORT, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        udp.setopt("IP_TTL", 9)  # other options: no warning
+
+
+def test_getopt_refuses_host_ints(sock: SockNode) -> None:
+    udp = sock.ksocket(hook="h")
+    with pytest.raises(InvalidArgumentError, match="bare int") as info:
+        udp.getopt(socket.SO_RCVBUF)
+    assert info.value.command == "getopt"
