@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Dict, Optional, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, Optional, Union
 
 from ..abi.constants import Errno
 from ..errors import NetgraphError
@@ -117,6 +118,19 @@ def get_backend() -> Backend:
         return _active
 
 
+@contextmanager
+def using(backend: Union[str, Backend], **options: Any) -> Iterator[Backend]:
+    """Make ``backend`` active inside a ``with`` block, then restore the previous choice."""
+    global _active, _active_name
+    with _lock:
+        previous = _active, _active_name
+    try:
+        yield set_backend(backend, **options)
+    finally:
+        with _lock:
+            _active, _active_name = previous
+
+
 def active_backend_name() -> Optional[str]:
     """The name the active backend was chosen by (None before first use)."""
     return _active_name
@@ -124,5 +138,5 @@ def active_backend_name() -> Optional[str]:
 
 __all__ = [
     "ENV_BACKEND", "active_backend_name", "backend_names", "create_backend", "default_backend_name",
-    "freebsd_available", "get_backend", "register_backend", "set_backend",
+    "freebsd_available", "get_backend", "register_backend", "set_backend", "using",
 ]

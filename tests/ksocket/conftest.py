@@ -13,12 +13,8 @@ from pyngraph.emulator.kernel import Kernel, default_kernel
 
 @pytest.fixture(autouse=True)
 def emulated() -> Iterator[None]:
-    previous = backends._active, backends._active_name
-    backends.set_backend("emulated")
-    try:
+    with backends.using("emulated"):
         yield
-    finally:
-        backends._active, backends._active_name = previous
 
 
 @pytest.fixture

@@ -46,12 +46,8 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str]:
     reason = _skip_reason(request.param)
     if reason:
         pytest.skip(reason)
-    previous = backends._active, backends._active_name
-    backends.set_backend(request.param)
-    try:
+    with backends.using(request.param):
         yield request.param
-    finally:
-        backends._active, backends._active_name = previous
 
 
 class NgUtil:

@@ -1,0 +1,48 @@
+"""Backend choice: PYNGRAPH_BACKEND, set_backend, using(), and clear errors for bad names."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pyngraph import backend as backends
+
+
+def test_using_restores_the_previous_backend() -> None:
+    before = backends.get_backend()
+    with backends.using("emulated") as inner:
+        assert backends.get_backend() is inner
+        assert backends.active_backend_name() == "emulated"
+    assert backends.get_backend() is before
+
+
+def test_unknown_backend_name_is_einval_naming_the_known_ones() -> None:
+    with pytest.raises(OSError) as info:
+        backends.set_backend("netbsd")
+    assert info.value.errno == errno.EINVAL
+    assert "emulated" in str(info.value) and "freebsd-sockets" in str(info.value)
+
+
+def test_freebsd_backend_refuses_clearly_off_freebsd() -> None:
+    if sys.platform.startswith("freebsd"):
+        pytest.skip("this host is FreeBSD")
+    with pytest.raises(OSError) as info:
+        backends.create_backend("freebsd")
+    assert "not FreeBSD" in str(info.value)
+
+
+@pytest.mark.parametrize("env, expected", [({}, "emulated"), ({"PYNGRAPH_BACKEND": "emulated"}, "emulated")])
+def test_environment_picks_the_backend_in_a_fresh_process(env: dict, expected: str) -> None:
+    if not env and sys.platform.startswith("freebsd"):
+        pytest.skip("the automatic choice on FreeBSD depends on netgraph being loaded")
+    clean = {k: v for k, v in os.environ.items() if k != "PYNGRAPH_BACKEND"}
+    code = ("from pyngraph import backend, libnetgraph as ng\n"
+            "cs, ds = ng.NgMkSockNode(None, True)\n"
+            "print(backend.active_backend_name())\n")
+    out = subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True,
+                         text=True, timeout=30, check=True).stdout.strip()
+    assert out == expected
