@@ -1,15 +1,25 @@
 """``pyngraph-emud``: one emulated netgraph shared by every process that connects.
 
-Usage: ``pyngraph-emud --socket PATH``.  Clients reach it with
-``PYNGRAPH_EMULATOR=PATH`` (or ``set_backend("emulated", socket_path=PATH)``);
-each of their netgraph sockets is one connection to PATH.  When a client
-exits, its descriptors close and its socket nodes shut down as on FreeBSD.
-SIGINT/SIGTERM shut the graph down and remove PATH.
+Usage: ``pyngraph-emud --socket PATH [--group NAME] [--max-nodes N] [--max-queued BYTES]
+[--max-msg BYTES]``.  Clients reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
+``set_backend("emulated", socket_path=PATH)``); each of their netgraph
+sockets is one connection to PATH.  When a client exits, its descriptors
+close and its socket nodes shut down as on FreeBSD.
+
+PATH is created mode 0600 (0660 and the group NAME with ``--group``); a
+connecting process must be root, the daemon's user or (with ``--group``) a
+member of NAME, else its first request fails with EPERM and the refusal is
+logged.  Per-client limits are described in :mod:`.limits`.  SIGINT/SIGTERM
+shut the graph down, remove PATH and print ``stopped (kernel errors: N)``;
+SIGUSR1 prints the current statistics.  A kernel error is an unexpected
+exception the kernel caught and logged: a bug, never a client's fault.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import grp
 import logging
 import os
 import signal
@@ -18,11 +28,41 @@ import stat
 import sys
 from typing import List, Optional
 
-from .kernel import Kernel
-from .transport import ServerChannel
+from ..abi.constants import Errno
+from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, RefusedChannel, peer_credentials
+
+log = logging.getLogger("pyngraph.emulator.daemon")
+
+_EXHAUSTED = (errno.EMFILE, errno.ENFILE)
 
 
-def _listen(path: str) -> socket.socket:
+class KernelErrors(logging.Handler):
+    """Counts the unexpected exceptions the emulated kernel logs (ERROR on ``pyngraph.emulator``)."""
+
+    def __init__(self, keep: int = 20) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+        self.first: List[str] = []  # the first ``keep`` records, with their tracebacks
+        self._keep = keep
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if len(self.first) < self._keep:
+            self.first.append(self.format(record))
+
+    def install(self) -> "KernelErrors":
+        logger = logging.getLogger("pyngraph.emulator")
+        logger.addHandler(self)
+        if logger.getEffectiveLevel() > logging.ERROR:
+            logger.setLevel(logging.ERROR)
+        return self
+
+    def remove(self) -> None:
+        logging.getLogger("pyngraph.emulator").removeHandler(self)
+
+
+def _listen(path: str, group_gid: Optional[int]) -> socket.socket:
     try:
         if stat.S_ISSOCK(os.lstat(path).st_mode):
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -37,51 +77,214 @@ def _listen(path: str) -> socket.socket:
     except FileNotFoundError:
         pass
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    listener.bind(path)
+    old_umask = os.umask(0o177)  # never visible with more than 0600, even for an instant
+    try:
+        listener.bind(path)
+    except OSError:
+        listener.close()
+        raise
+    finally:
+        os.umask(old_umask)
+    if group_gid is not None:
+        os.chown(path, -1, group_gid)
+        os.chmod(path, 0o660)
     listener.listen(128)
     listener.setblocking(False)
     return listener
 
 
-def serve(path: str, kernel: Optional[Kernel] = None) -> None:
-    """Run a kernel on this thread, accepting clients at ``path``, until SIGINT/SIGTERM."""
-    kernel = kernel or Kernel()
-    listener = _listen(path)
+class Daemon:
+    """The daemon's state: its kernel, listener, peer policy and error count."""
 
-    def accept() -> None:
+    def __init__(self, path: str, limits: Limits = Limits(), group: Optional[str] = None,
+                 kernel: Optional[LimitedKernel] = None) -> None:
+        self.path = path
+        self.kernel = kernel or LimitedKernel(limits)
+        gid = None if group is None else grp.getgrnam(group).gr_gid
+        self.group_gid = gid
+        self.policy = PeerPolicy(os.geteuid(), gid)
+        self.errors = KernelErrors()
+        self.refused = 0
+        self._listener: Optional[socket.socket] = None
+        self._reserve: Optional[int] = None  # a spare descriptor, given up to refuse with EMFILE
+        self._accepting = False
+        self._stats_r, self._stats_w = socket.socketpair()
+        self._stats_r.setblocking(False)
+        self._stats_w.setblocking(False)
+
+    # --- accepting -------------------------------------------------------------------
+
+    def _watch_listener(self, on: bool) -> None:
+        assert self._listener is not None
+        if on and not self._accepting:
+            self.kernel.watch_fd(self._listener.fileno(), self._accept)
+        elif not on and self._accepting:
+            self.kernel.unwatch_fd(self._listener.fileno())
+        self._accepting = on
+
+    def _open_reserve(self) -> None:
+        if self._reserve is None:
+            try:
+                self._reserve = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        assert self._listener is not None
         try:
-            conn, _ = listener.accept()
+            conn, _ = self._listener.accept()
         except BlockingIOError:
             return
-        ServerChannel(kernel, conn)
+        except OSError as exc:
+            if exc.errno in _EXHAUSTED:
+                self._out_of_descriptors(exc)
+            else:
+                log.warning("accept on %s failed: %s", self.path, exc)
+            return
+        cred = peer_credentials(conn)
+        if not self.policy.allows(cred):
+            self.refused += 1
+            log.warning("refused pid %d uid %d gid %d: not root, the owner or the group",
+                        cred.pid, cred.uid, cred.gid)
+            RefusedChannel(self.kernel, conn, Errno.EPERM)
+            return
+        LimitedChannel(self.kernel, conn, cred, self._channel_closed)
 
-    def stop(signum: int, frame: object) -> None:
-        kernel.request_stop()
-
-    kernel.watch_fd(listener.fileno(), accept)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
-    print(f"pyngraph-emud: listening on {path}", flush=True)
-    try:
-        kernel.run()
-    finally:
-        kernel.unwatch_fd(listener.fileno())
-        listener.close()
+    def _out_of_descriptors(self, exc: OSError) -> None:
+        """No descriptor for a new client: refuse one with EMFILE, stop accepting until one frees."""
+        self._watch_listener(False)
+        log.warning("out of descriptors (%s): refusing new clients until one leaves", exc)
+        if self._reserve is None:
+            return
+        os.close(self._reserve)
+        self._reserve = None
         try:
-            os.unlink(path)
-        except FileNotFoundError:
+            conn, _ = self._listener.accept()  # type: ignore[union-attr]
+        except OSError:
+            self._open_reserve()
+            return
+        RefusedChannel(self.kernel, conn, Errno.EMFILE, self._channel_closed)
+
+    def _channel_closed(self) -> None:
+        if self._listener is None:
+            return
+        self._open_reserve()
+        if not self._accepting and self._reserve is not None:
+            self._watch_listener(True)
+
+    # --- statistics ------------------------------------------------------------------
+
+    def stats(self) -> str:
+        kernel = self.kernel
+        return (f"clients {len(kernel.clients)} nodes {len(kernel.nodes)} channels {len(kernel.channels)} "
+                f"refused {self.refused} kernel errors: {self.errors.count}")
+
+    def _ask_stats(self, signum: int, frame: object) -> None:
+        """SIGUSR1: print the statistics from the loop, between two pieces of kernel work."""
+        try:
+            self._stats_w.send(b"\0")
+        except OSError:
             pass
-        kernel.stop()
+
+    def _print_stats(self) -> None:
+        try:
+            self._stats_r.recv(64)
+        except BlockingIOError:
+            return
+        self.kernel.drain()
+        print(f"pyngraph-emud: {self.stats()}", flush=True)
+
+    # --- running ---------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Serve on this thread until SIGINT/SIGTERM (or :meth:`Kernel.request_stop`)."""
+        self.errors.install()
+        self._listener = _listen(self.path, self.group_gid)
+        self._open_reserve()
+        self._watch_listener(True)
+        self.kernel.watch_fd(self._stats_r.fileno(), self._print_stats)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGUSR1, self._ask_stats)
+        print(f"pyngraph-emud: listening on {self.path}", flush=True)
+        try:
+            self.kernel.run()
+        finally:
+            self._watch_listener(False)
+            self._listener.close()
+            self._listener = None
+            if self._reserve is not None:
+                os.close(self._reserve)
+                self._reserve = None
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            self.kernel.unwatch_fd(self._stats_r.fileno())
+            self._stats_r.close()
+            self._stats_w.close()
+            self.kernel.stop()
+            self.errors.remove()
+            print(f"pyngraph-emud: stopped (kernel errors: {self.errors.count})", flush=True)
+
+    def _stop(self, signum: int, frame: object) -> None:
+        self.kernel.request_stop()
+
+
+def serve(path: str, kernel: Optional[LimitedKernel] = None, limits: Limits = Limits(),
+          group: Optional[str] = None) -> None:
+    """Run a kernel on this thread, accepting clients at ``path``, until SIGINT/SIGTERM."""
+    Daemon(path, limits, group, kernel).run()
+
+
+def _size(text: str) -> int:
+    """A byte count: ``4096``, ``64k``, ``16M``, ``1g``."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    scale = units.get(text[-1:].lower(), 1)
+    number = text[:-1] if scale > 1 else text
+    try:
+        value = int(number, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a byte count: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"negative byte count: {text!r}")
+    return value * scale
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"negative: {text!r}")
+    return value
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    defaults = Limits()
     parser = argparse.ArgumentParser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
     parser.add_argument("--socket", required=True, metavar="PATH", help="AF_UNIX socket to listen on")
+    parser.add_argument("--group", metavar="NAME",
+                        help="also admit members of group NAME (the socket becomes 0660, group NAME)")
+    parser.add_argument("--max-nodes", type=_count, default=defaults.max_nodes, metavar="N",
+                        help=f"nodes per client, 0: unlimited (default {defaults.max_nodes}); over: ENOMEM")
+    parser.add_argument("--max-queued", type=_size, default=defaults.max_queued, metavar="BYTES",
+                        help="socket-buffer bytes per client, 0: unlimited (default 64M); over: ENOBUFS")
+    parser.add_argument("--max-msg", type=_size, default=defaults.max_msg, metavar="BYTES",
+                        help=f"largest control message, at most (and by default) {defaults.max_msg}; "
+                             "over: EMSGSIZE")
     parser.add_argument("-v", "--verbose", action="store_true", help="log kernel events to stderr")
     args = parser.parse_args(argv)
+    if args.group is not None:
+        try:
+            grp.getgrnam(args.group)
+        except KeyError:
+            parser.error(f"no group named {args.group!r}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="pyngraph-emud: %(message)s", stream=sys.stderr)
-    serve(args.socket)
+    limits = Limits(args.max_nodes, args.max_queued, args.max_msg)
+    serve(args.socket, limits=limits, group=args.group)
     return 0
 
 

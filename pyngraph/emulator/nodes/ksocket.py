@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
 import struct
 from collections import deque
@@ -95,6 +96,7 @@ class KsocketNode(Node):
         self._held: Optional[bytes] = None  # a received stream chunk the peer refused
         self._paused: List[Watch] = []  # producers paused until the outgoing buffer drains
         self._fd = -1
+        self.drops = 0  # packets dropped at this node (each also logged at DEBUG)
 
     # --- hooks ---------------------------------------------------------------------
 
@@ -350,6 +352,8 @@ class KsocketNode(Node):
             if not eager:  # ACCEPT returns the error and does not store its requester
                 raise linux.host_error(exc, "accept") from None
             log.debug("%s: accept failed: %s", self.path, exc)
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                _shed_connection(self.sock)  # else the listener stays readable: a busy loop
             return False
         self.flags &= ~KSF_ACCEPTING
         try:
@@ -404,12 +408,14 @@ class KsocketNode(Node):
                     log.debug("%s: receive error ignored: %s", self.path, exc)
                 return
             if msg_flags & socket.MSG_TRUNC:
+                self.drops += 1
                 log.debug("%s: dropped a datagram larger than %d bytes", self.path, IP_MAXPACKET)
                 return
             if not data:
                 if connection:
                     self._eof()
                 else:
+                    self.drops += 1
                     log.debug("%s: dropped a zero-length datagram", self.path)
                 return
             if stream:
@@ -424,6 +430,7 @@ class KsocketNode(Node):
                     log.debug("%s: source address %r not tagged: %s", self.path, address, exc)
             error = self.send_data(hook, data, tags)
             if error:
+                self.drops += 1
                 log.debug("%s: datagram of %d bytes dropped by the peer: %s",
                           self.path, len(data), _errname(error))
 
@@ -436,6 +443,7 @@ class KsocketNode(Node):
             self._rewatch()  # retried on the next writable event
             return False
         if error:
+            self.drops += 1
             log.debug("%s: %d stream bytes dropped by the peer: %s", self.path, len(data), _errname(error))
         return True
 
@@ -489,6 +497,7 @@ class KsocketNode(Node):
         return None
 
     def _drop(self, data: bytes, why: str, error: int) -> int:
+        self.drops += 1
         log.debug("%s: dropped %d bytes to the socket: %s", self.path, len(data), why)
         return error
 
@@ -542,6 +551,31 @@ class KsocketNode(Node):
         paused, self._paused = self._paused, []
         for source in paused:
             self.kernel.resume_source(source)
+
+
+def _spare() -> List[int]:
+    try:
+        return [os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)]
+    except OSError:
+        return []
+
+
+_SPARE = _spare()  # one descriptor kept in reserve to shed connections when out of them
+
+
+def _shed_connection(listener: socket.socket) -> None:
+    """Out of descriptors: reset one pending connection using the spare descriptor."""
+    if not _SPARE:
+        return
+    os.close(_SPARE.pop())
+    try:
+        conn, _ = listener.accept()
+    except OSError:
+        pass
+    else:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+    _SPARE.extend(_spare())
 
 
 def _errname(number: int) -> str:
