@@ -21,12 +21,8 @@ def fuzzer() -> ModuleType:
 
 @pytest.fixture(autouse=True)
 def emulated() -> Iterator[None]:
-    previous = backends._active, backends._active_name
-    backends.set_backend("emulated")
-    try:
+    with backends.using("emulated"):
         yield
-    finally:
-        backends._active, backends._active_name = previous
 
 
 @pytest.fixture
