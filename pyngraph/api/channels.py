@@ -160,7 +160,8 @@ class ControlChannel:
                 self._fail(exc)
 
     def _fail(self, exc: BaseException) -> None:
-        self._error = exc if isinstance(exc, OSError) else closed("recv")
+        if self._error is None:  # the first failure stands (a close() explains what follows it)
+            self._error = exc if isinstance(exc, OSError) else closed("recv")
 
     def _check(self, command: str, path: Optional[str]) -> None:
         if self._error is not None:
