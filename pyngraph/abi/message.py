@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Tuple, Union
+from typing import Dict, Tuple, Union
 
 from .constants import NG_CMDSTRSIZ, NG_VERSION, NGF_RESP
 from .fields import einval, encode_fixed
@@ -15,6 +15,44 @@ Buffer = Union[bytes, bytearray, memoryview]
 _HEADER = struct.Struct(f"=BBHIIIII{NG_CMDSTRSIZ}s")
 HEADER_SIZE = _HEADER.size
 assert HEADER_SIZE == 56
+
+# cmdstr fields seen before: str -> checked field, field -> str (a handful of commands in practice)
+_CMDSTR_CACHE_MAX = 1024
+_encoded_cmdstr: Dict[str, bytes] = {}
+_decoded_cmdstr: Dict[bytes, str] = {}
+
+
+def _cmdstr_field(cmdstr: str) -> bytes:
+    raw = _encoded_cmdstr.get(cmdstr)
+    if raw is None:
+        raw = encode_fixed(cmdstr, NG_CMDSTRSIZ, "cmdstr")
+        if len(_encoded_cmdstr) >= _CMDSTR_CACHE_MAX:
+            _encoded_cmdstr.clear()
+        _encoded_cmdstr[cmdstr] = raw
+    return raw
+
+
+def _cmdstr_text(field: bytes) -> str:
+    text = _decoded_cmdstr.get(field)
+    if text is None:
+        raw = field[: NG_CMDSTRSIZ - 1]
+        end = raw.find(b"\0")
+        text = (raw if end < 0 else raw[:end]).decode("latin-1")
+        if len(_decoded_cmdstr) >= _CMDSTR_CACHE_MAX:
+            _decoded_cmdstr.clear()
+        _decoded_cmdstr[field] = text
+    return text
+
+
+def encode_message(cmd: int, typecookie: int, data: Buffer = b"", flags: int = 0, token: int = 0,
+                   cmdstr: str = "") -> bytes:
+    """``NgMesg(cmd, typecookie, data, flags, token, cmdstr).encode()`` without the object."""
+    try:
+        header = _HEADER.pack(NG_VERSION, 0, 0, len(data), cmd, flags, token, typecookie,
+                              _encoded_cmdstr.get(cmdstr) or _cmdstr_field(cmdstr))
+    except struct.error as exc:
+        raise einval(f"message header field out of range: {exc}") from None
+    return header + data
 
 
 @dataclass
@@ -41,11 +79,11 @@ class NgMesg:
 
     def encode(self) -> bytes:
         """The message in FreeBSD's host-order wire form (header + data)."""
-        cmdstr = encode_fixed(self.cmdstr, NG_CMDSTRSIZ, "cmdstr")
         try:
             header = _HEADER.pack(
                 self.version, self.spare, self.spare2, len(self.data), self.cmd,
-                self.flags, self.token, self.typecookie, cmdstr,
+                self.flags, self.token, self.typecookie,
+                _encoded_cmdstr.get(self.cmdstr) or _cmdstr_field(self.cmdstr),
             )
         except struct.error as exc:
             raise einval(f"message header field out of range: {exc}") from None
@@ -61,25 +99,26 @@ class NgMesg:
         version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
         if version != NG_VERSION:
             raise einval(f"message version {version}, expected {NG_VERSION}")
-        cmdstr = cmdstr[: NG_CMDSTRSIZ - 1]
-        end = cmdstr.find(b"\0")
-        if end >= 0:
-            cmdstr = cmdstr[:end]
-        msg = cls(cmd, cookie, b"", flags, token, cmdstr.decode("latin-1"), version, spare, spare2)
-        return msg, arglen
+        text = _decoded_cmdstr.get(cmdstr) or _cmdstr_text(cmdstr)
+        return cls(cmd, cookie, b"", flags, token, text, version, spare, spare2), arglen
 
     @classmethod
     def decode(cls, buf: Buffer) -> "NgMesg":
         """Decode a whole message; ``arglen`` must equal the bytes after the header."""
-        msg, arglen = cls.decode_header(buf)
-        if arglen != len(buf) - HEADER_SIZE:
-            raise einval(f"arglen {arglen} but {len(buf) - HEADER_SIZE} argument bytes follow the header")
-        msg.data = bytes(buf[HEADER_SIZE:])
-        return msg
+        size = len(buf)
+        if size < HEADER_SIZE:
+            raise einval(f"message of {size} bytes is shorter than the {HEADER_SIZE}-byte header")
+        version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
+        if version != NG_VERSION:
+            raise einval(f"message version {version}, expected {NG_VERSION}")
+        if arglen != size - HEADER_SIZE:
+            raise einval(f"arglen {arglen} but {size - HEADER_SIZE} argument bytes follow the header")
+        text = _decoded_cmdstr.get(cmdstr) or _cmdstr_text(cmdstr)
+        return cls(cmd, cookie, bytes(buf[HEADER_SIZE:]), flags, token, text, version, spare, spare2)
 
     def reply(self, data: bytes = b"") -> "NgMesg":
         """The reply FreeBSD builds: same cmd, cookie, token and cmdstr; flags NGF_RESP."""
         return NgMesg(self.cmd, self.typecookie, bytes(data), NGF_RESP, self.token, self.cmdstr)
 
 
-__all__ = ["HEADER_SIZE", "NgMesg"]
+__all__ = ["HEADER_SIZE", "NgMesg", "encode_message"]

@@ -1,24 +1,34 @@
 """The NgTransport of the emulated kernel: in-process thread or the ``pyngraph-emud`` daemon.
 
 Each user socket is a descriptor plus a private channel (see
-:mod:`pyngraph.emulator.transport`).  With no daemon path the process's own
-kernel thread is used, started on first use; with ``socket_path`` (or
+:mod:`pyngraph.emulator.transport`).  With ``socket_path`` (or
 ``PYNGRAPH_EMULATOR``) every channel is a connection to the daemon, so
-several processes share one graph.  Control ``sendto()`` waits for the
+several processes share one graph: control ``sendto()`` waits for the
 kernel's status; data ``sendto()`` is a single non-blocking send after checks
 against the node's hook list, which the kernel keeps current on the channel.
+
+With no daemon path the process's own kernel is used (its thread started on
+first use) and channels are local: a request runs on the caller's thread
+under the kernel lock, and a data send is handed to the node the same way
+(through the descriptor only while the kernel holds its reader back), so
+neither waits for the kernel thread.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
+import select
 import socket
+import struct
+import termios
 import threading
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
+from ..emulator.transport import ServerChannel
 from ..errors import NetgraphError
 from .pylib import PyLibNetgraph
 
@@ -26,6 +36,8 @@ Buffer = Union[bytes, bytearray, memoryview]
 
 ENV_SOCKET = "PYNGRAPH_EMULATOR"
 _CHAN_BUFSIZE = 1 << 18
+_INT = struct.Struct("i")
+_SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
 
 
 _local = threading.local()
@@ -45,20 +57,43 @@ def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = ""
 
 
 class _Socket:
-    """The user side of one netgraph socket: its descriptor, channel and (data) node state."""
+    """The user side of one netgraph socket: its descriptor, channel and (data) node state.
 
-    __slots__ = ("sock", "chan", "proto", "lock", "flags", "hooks")
+    ``chan`` is the channel socket to a daemon; ``local`` the in-process
+    kernel's end of a local channel instead.
+    """
 
-    def __init__(self, sock: socket.socket, chan: socket.socket, proto: int) -> None:
+    __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "via_fd", "_pending")
+
+    def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
+                 local: Optional[ServerChannel] = None) -> None:
         self.sock = sock
         self.chan = chan
+        self.local = local
         self.proto = proto
         self.lock = threading.Lock()
         self.flags = 0
         self.hooks: List[str] = []
+        self.fd = sock.fileno()
+        self.via_fd = False  # local data sends go through the descriptor until it drains
+        self._pending: Optional[Callable[[int], list]] = None  # the channel's poll(): updates waiting?
+        if chan is not None and proto == NG_DATA:
+            poller = select.poll()
+            poller.register(chan, select.POLLIN)
+            self._pending = poller.poll
+
+    def apply_update(self, data: bytes) -> None:
+        """A state update of a local channel (called by the kernel)."""
+        self.flags, self.hooks = wire.parse_update(data)
 
     def request(self, op: int, body: bytes, command: str, addr: Optional[str] = None) -> bytes:
         """One request on the channel; the body of the kernel's status, or its errno raised."""
+        local = self.local
+        if local is not None:
+            fbsd, reply = local.kernel.call(local.handle, op, body, [])
+            if fbsd:
+                raise _error(fbsd, command, addr)
+            return reply
         with self.lock:
             try:
                 self.chan.send(bytes((op,)) + body)
@@ -86,6 +121,10 @@ class _Socket:
     def refresh(self) -> None:
         """Apply the state updates the kernel has sent since the last look."""
         chan = self.chan
+        if chan is None:
+            return  # a local channel's updates are applied as they happen
+        if self._pending is not None and not self._pending(0):
+            return  # nothing new (cheaper than a failing non-blocking receive)
         while True:
             try:
                 buf = _recv(chan, _CHAN_BUFSIZE, socket.MSG_DONTWAIT)
@@ -101,7 +140,10 @@ class _Socket:
     def abandon(self) -> None:
         """The user closed the descriptor behind our back: never close its (reused) number."""
         self.sock.detach()
-        self.chan.close()
+        if self.chan is not None:
+            self.chan.close()
+        if self.local is not None:
+            self.local.kernel.call(self.local.close)
 
 
 class EmulatedTransport:
@@ -124,19 +166,34 @@ class EmulatedTransport:
         self._lock = threading.Lock()
 
     def _channel(self) -> socket.socket:
-        if self.socket_path is not None:
-            chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            try:
-                chan.connect(self.socket_path)
-            except OSError as exc:
-                chan.close()
-                raise NetgraphError.from_host(exc.errno or errno.ECONNREFUSED, "no pyngraph-emud there",
-                                              path=self.socket_path, command="socket") from None
-            return chan
-        user, kernel_end = wire.seqpacket_pair()
-        assert self._kernel is not None
-        self._kernel.accept_channel(kernel_end)
-        return user
+        """A channel connection to the daemon."""
+        assert self.socket_path is not None
+        chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            chan.connect(self.socket_path)
+        except OSError as exc:
+            chan.close()
+            raise NetgraphError.from_host(exc.errno or errno.ECONNREFUSED, "no pyngraph-emud there",
+                                          path=self.socket_path, command="socket") from None
+        return chan
+
+    def _open_local(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:
+        """Open a socket on the in-process kernel through a local channel."""
+        kernel = self._kernel
+        assert kernel is not None
+        channel = kernel.call(ServerChannel, kernel, None)
+        entry = _Socket(user, None, proto, channel)
+        channel.on_update = entry.apply_update
+        fd = kernel_end.detach()
+        try:
+            fbsd, _ = kernel.call(channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
+        except BaseException:
+            socket.close(fd)
+            raise
+        if fbsd:
+            kernel.call(channel.close)
+            raise _error(fbsd, "socket")
+        return entry
 
     def _get(self, fd: int, command: str) -> _Socket:
         entry = self._sockets.get(fd)
@@ -150,23 +207,31 @@ class EmulatedTransport:
         if proto not in (NG_CONTROL, NG_DATA):
             raise _error(Errno.EPROTONOSUPPORT, command, detail=f"protocol {proto}")
         user, kernel_end = wire.seqpacket_pair()
-        try:
-            chan = self._channel()
-        except BaseException:
-            user.close()
-            kernel_end.close()
-            raise
-        entry = _Socket(user, chan, proto)
-        try:
-            with entry.lock:
-                wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+        if self.socket_path is None:
+            try:
+                entry = self._open_local(user, kernel_end, proto)
+            except BaseException:
                 kernel_end.close()
-                entry.await_status(command)
-        except BaseException:
-            kernel_end.close()
-            user.close()
-            chan.close()
-            raise
+                user.close()
+                raise
+        else:
+            try:
+                chan = self._channel()
+            except BaseException:
+                user.close()
+                kernel_end.close()
+                raise
+            entry = _Socket(user, chan, proto)
+            try:
+                with entry.lock:
+                    wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                    kernel_end.close()
+                    entry.await_status(command)
+            except BaseException:
+                kernel_end.close()
+                user.close()
+                chan.close()
+                raise
         fd = user.fileno()
         with self._lock:
             stale = self._sockets.pop(fd, None)
@@ -187,29 +252,53 @@ class EmulatedTransport:
         """Send one datagram: a control message to a path, or a packet to one of our hooks."""
         entry = self._get(fd, "sendto")
         payload = bytes(data)
-        sg = b"" if addr is None else _sg_data(addr, "sendto")
+        sg, prefix = _addresses.get(addr) or _address(addr)
         if entry.proto == NG_CONTROL:
-            entry.request(wire.OP_SEND, bytes((len(sg),)) + sg + payload, "sendto", addr)
+            entry.request(wire.OP_SEND, prefix + payload, "sendto", addr)
             return len(payload)
-        entry.refresh()
+        local = entry.local
+        if local is None:
+            entry.refresh()
         _check_data_send(entry, addr, len(payload))
+        if local is not None and self._send_local(entry, local, sg, payload):
+            return len(payload)
         try:
-            entry.sock.send(wire.frame(sg, payload), socket.MSG_DONTWAIT)
+            entry.sock.send(prefix + payload, socket.MSG_DONTWAIT)  # the descriptor's framing
         except BlockingIOError:
             raise _error(Errno.ENOBUFS, "sendto", addr, "the receiving queue is full") from None
         except OSError as exc:
             raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command="sendto") from None
         return len(payload)
 
+    @staticmethod
+    def _send_local(entry: _Socket, local: ServerChannel, sg: bytes, payload: bytes) -> bool:
+        """Hand a data send to the in-process kernel; False: it must go through the descriptor.
+
+        Once the kernel held the descriptor's reader back, sends keep going
+        through the descriptor (in order) until the kernel has read them all.
+        """
+        if entry.via_fd:
+            if _unread(entry.fd):
+                return False
+            entry.via_fd = False
+        if local.kernel.call(local.send_data, sg, payload):
+            return True
+        entry.via_fd = True
+        return False
+
     def recvfrom(self, fd: int, bufsize: int) -> Tuple[bytes, str]:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
         if bufsize < 0:
             raise NetgraphError.from_host(errno.EINVAL, f"buffer size {bufsize}", command="recvfrom")
-        buf = _recv(self._get(fd, "recvfrom").sock, bufsize + 256)
+        sock = self._get(fd, "recvfrom").sock
+        if bufsize <= _SMALL_RECV:
+            buf = sock.recv(bufsize + 256)
+        else:
+            buf = _recv(sock, bufsize + 256)
         if not buf:
             return b"", ""
-        addr, payload = wire.unframe(buf)
-        return payload[:bufsize], addr.decode("latin-1")
+        n = buf[0]
+        return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
 
     def getsockname(self, fd: int) -> bytes:
         """The 16-byte ``sockaddr_ng`` of the socket's node."""
@@ -230,7 +319,27 @@ class EmulatedTransport:
         except OSError:
             pass  # the kernel side is gone already
         entry.sock.close()
-        entry.chan.close()
+        if entry.chan is not None:
+            entry.chan.close()
+
+
+_addresses: Dict[Optional[str], Tuple[bytes, bytes]] = {None: (b"", b"\0")}  # see _address
+_ADDRESSES_MAX = 4096
+
+
+def _address(addr: Optional[str]) -> Tuple[bytes, bytes]:
+    """``(sg_data, send-request prefix)`` of a sendto() address, remembered for the next send."""
+    sg = _sg_data(addr, "sendto") if addr is not None else b""
+    if len(_addresses) >= _ADDRESSES_MAX:
+        _addresses.clear()
+        _addresses[None] = (b"", b"\0")
+    entry = _addresses[addr] = (sg, bytes((len(sg),)) + sg)
+    return entry
+
+
+def _unread(fd: int) -> int:
+    """Bytes sent on a descriptor that its peer has not read yet (SIOCOUTQ)."""
+    return _INT.unpack(fcntl.ioctl(fd, termios.TIOCOUTQ, bytes(_INT.size)))[0]
 
 
 def _sg_data(addr: str, command: str) -> bytes:

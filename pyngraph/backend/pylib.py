@@ -13,19 +13,20 @@ requests, as in C: the "next message" is taken to be the answer.
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import os
 import select
 import socket
 import threading
-from typing import Callable, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.args import NodeInfo
 from ..abi.constants import (
     NG_CONTROL, NG_DATA, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NGF_RESP, NGM_ASCII2BINARY,
     NGM_BINARY2ASCII, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_NAME, NGM_NODEINFO,
 )
-from ..abi.message import HEADER_SIZE, NgMesg
+from ..abi.message import HEADER_SIZE, NgMesg, encode_message
 from ..errors import NetgraphError
 from .transport import NgTransport
 
@@ -36,6 +37,7 @@ _logger = logging.getLogger("pyngraph.libnetgraph")
 _WHITESPACE = " \t\n\v\f\r"
 _DEFAULT_RCVBUF = 20480  # net.graph.recvspace, if the descriptor cannot tell
 _DEBUG_ARGS_MAX = 2048  # argument bytes the level-3 decoder sends for conversion
+_cmdstrs: Dict[int, str] = {}  # cmd -> the "cmd%d" cmdstr libnetgraph puts in every message
 
 # Cookie names of libnetgraph's debug output (debug.c's table), by cookie.
 _COOKIES = {
@@ -57,17 +59,14 @@ class _State:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.token = 0
         self.debug = 0
         self.log: LogFunc = _default_log
         self.logx: LogFunc = _default_logx
+        self._tokens = itertools.count(1)  # next() is atomic: no lock on the hot path
 
     def next_token(self) -> int:
-        with self.lock:
-            self.token += 1
-            if self.token > 0x7FFFFFFF:  # the C int went negative: back to 1
-                self.token = 1
-            return self.token
+        """1, 2, ... 0x7FFFFFFF, then 1 again (the C int went negative: back to 1)."""
+        return (next(self._tokens) - 1) % 0x7FFFFFFF + 1
 
 
 _state = _State()
@@ -232,12 +231,24 @@ class PyLibNetgraph:
 
     def NgSendMsg(self, cs: int, path: str, cookie: int, cmd: int, args: Buffer = b"") -> int:
         """Send a binary control message; returns its token (waits for input after HASREPLY)."""
-        return self._send(cs, path, cookie, cmd, args, f"NgSendMsg cookie {cookie} cmd {cmd}")
+        return self._send(cs, path, cookie, cmd, args, None)
 
-    def _send(self, cs: int, path: str, cookie: int, cmd: int, args: Buffer, command: str) -> int:
+    def _send(self, cs: int, path: str, cookie: int, cmd: int, args: Buffer, command: Optional[str]) -> int:
+        """Send a new message; ``command`` None names it ``NgSendMsg cookie C cmd N`` (built on failure only)."""
         token = _state.next_token()
-        msg = NgMesg(cmd & 0xFFFFFFFF, cookie & 0xFFFFFFFF, bytes(args), 0, token, f"cmd{_signed(cmd)}")
-        self._deliver(cs, path, msg, command)
+        wire_cmd = cmd & 0xFFFFFFFF
+        cmdstr = _cmdstrs.get(wire_cmd)
+        if cmdstr is None:
+            if len(_cmdstrs) >= 4096:
+                _cmdstrs.clear()
+            cmdstr = _cmdstrs[wire_cmd] = f"cmd{_signed(cmd)}"
+        if _state.debug >= 2:
+            msg = NgMesg(wire_cmd, cookie & 0xFFFFFFFF, bytes(args), 0, token, cmdstr)
+            self._deliver(cs, path, msg, command or f"NgSendMsg cookie {cookie} cmd {cmd}")
+        else:  # the common case: straight to the wire form
+            raw = encode_message(wire_cmd, cookie & 0xFFFFFFFF, args, 0, token, cmdstr)
+            self._transmit(cs, path[: NG_PATHSIZ - 1], raw, bool(wire_cmd & NGM_HASREPLY),
+                           command, (cookie, cmd))
         return token
 
     def _deliver(self, cs: int, path: str, msg: NgMesg, command: str) -> None:
@@ -246,19 +257,25 @@ class PyLibNetgraph:
             self._logx("SENDING RESPONSE:" if msg.flags & NGF_RESP else "SENDING MESSAGE:")
             self._debug_sockaddr(path)
             self._debug_msg(msg, path)
+        hasreply = bool(msg.cmd & NGM_HASREPLY and not msg.flags & NGF_RESP)
+        self._transmit(cs, path, msg.encode(), hasreply, command, (0, 0))
+
+    def _transmit(self, cs: int, path: str, raw: bytes, hasreply: bool, command: Optional[str],
+                  what: Tuple[int, int]) -> None:
+        """sendto() one encoded message; after a HASREPLY request wait for input on ``cs``."""
         try:
-            self.transport.sendto(cs, msg.encode(), path)
+            self.transport.sendto(cs, raw, path)
         except OSError as exc:
             self._log(f"sendto({path})", exc.errno or 0)
-            raise _fail(exc, command, path) from None
-        if msg.cmd & NGM_HASREPLY and not msg.flags & NGF_RESP:
+            raise _fail(exc, command or "NgSendMsg cookie %d cmd %d" % what, path) from None
+        if hasreply:
             poller = select.poll()
             poller.register(cs, select.POLLIN)
             try:
                 poller.poll()
             except OSError as exc:
                 self._log("poll", exc.errno or 0)
-                raise _fail(exc, command, path) from None
+                raise _fail(exc, command or "NgSendMsg cookie %d cmd %d" % what, path) from None
 
     def NgSendAsciiMsg(self, cs: int, path: str, text: str) -> int:
         """Send a message written in ASCII (``"cmd args"``); returns the second token."""

@@ -1,10 +1,14 @@
 """The emulated netgraph kernel: nodes, IDs, names, hooks, the item queue, one thread.
 
-Everything here runs on the kernel thread (:meth:`Kernel.run`), except the
-thread-safe entry points :meth:`Kernel.start`, :meth:`Kernel.stop`,
+Everything here runs under the kernel lock (:attr:`Kernel.lock`): on the
+kernel thread (:meth:`Kernel.run`), or on a user's thread that enters the
+kernel directly (:meth:`Kernel.call`, the in-process transport), as
+FreeBSD's netgraph runs in the context of the thread that calls it.  The
+thread-safe entry points are :meth:`Kernel.start`, :meth:`Kernel.stop`,
 :meth:`Kernel.request_stop`, :meth:`Kernel.call` and :meth:`Kernel.accept_channel`.  The thread waits in
-one ``selectors`` loop for client channels, watched descriptors (ksocket's
-real sockets) and wake-ups; between events it drains the item queue.
+one epoll loop for client channels, watched descriptors (ksocket's real
+sockets) and wake-ups, and holds the lock only while it handles them; between
+events it drains the item queue.
 
 Delivery follows netgraph: data goes directly to the peer's ``rcvdata``
 (queued when the peer hook forces queueing or the call stack is deep);
@@ -15,6 +19,7 @@ applied at once and its errno returned (:meth:`deliver_msg`).
 from __future__ import annotations
 
 import logging
+import select
 import selectors
 import socket
 import threading
@@ -25,6 +30,8 @@ from ..abi.constants import NGM_GENERIC_COOKIE, NGF_RESP, Errno
 from ..errors import NetgraphError
 from .node import Hook, MsgItem, Node, Tags, errno_of
 
+get_ident = threading.get_ident
+
 log = logging.getLogger("pyngraph.emulator")
 
 _ID_MASK = 0xFFFFFFFF
@@ -33,6 +40,88 @@ _RXBUF = 65536 + 512  # > transport.MAX_FRAME: any datagram a user or ksocket se
 _DRAIN_LIMIT = 100_000  # items one drain may run; bounds livelocked loops (echo <-> echo)
 
 Callback = Callable[[], Any]
+
+
+class _Poller:
+    """The descriptors the loop waits for: epoll where there is one, else ``selectors``.
+
+    :meth:`set` takes ``selectors.EVENT_READ``/``EVENT_WRITE`` masks.
+    """
+
+    def __init__(self) -> None:
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        self._selector = None if self._epoll is not None else selectors.DefaultSelector()
+        self.events: Dict[int, int] = {}
+        if self._epoll is not None:  # an error or hang-up wakes both kinds of callback
+            self.READABLE = select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP
+            self.WRITABLE = select.EPOLLOUT | select.EPOLLERR | select.EPOLLHUP
+        else:
+            self.READABLE, self.WRITABLE = selectors.EVENT_READ, selectors.EVENT_WRITE
+
+    @staticmethod
+    def _native(events: int) -> int:
+        return ((select.EPOLLIN if events & selectors.EVENT_READ else 0)
+                | (select.EPOLLOUT if events & selectors.EVENT_WRITE else 0))
+
+    def set(self, fd: int, events: int) -> None:
+        """Wait for ``events`` on ``fd`` (0: not at all)."""
+        old = self.events.get(fd, 0)
+        if events == old:
+            return
+        if self._epoll is not None:
+            try:
+                if not events:
+                    self._epoll.unregister(fd)
+                elif old:
+                    self._epoll.modify(fd, self._native(events))
+                else:
+                    self._epoll.register(fd, self._native(events))
+            except FileNotFoundError:  # closed behind our back (epoll forgot it): start afresh
+                if events:
+                    self._epoll.register(fd, self._native(events))
+            except FileExistsError:
+                self._epoll.modify(fd, self._native(events))
+        else:
+            assert self._selector is not None
+            if not events:
+                self._selector.unregister(fd)
+            elif old:
+                self._selector.modify(fd, events)
+            else:
+                self._selector.register(fd, events)
+        if events:
+            self.events[fd] = events
+        else:
+            del self.events[fd]
+
+    def forget(self, fd: int) -> None:
+        """Stop waiting for ``fd`` (which may already be closed)."""
+        if self.events.pop(fd, 0):
+            try:
+                if self._epoll is not None:
+                    self._epoll.unregister(fd)
+                else:
+                    assert self._selector is not None
+                    self._selector.unregister(fd)
+            except (KeyError, ValueError, OSError):
+                pass
+
+    def poll(self, timeout: Optional[float]) -> List[Tuple[int, int]]:
+        """Wait up to ``timeout`` seconds (None: no limit); ``(fd, native mask)`` pairs.
+
+        Test the masks with :data:`READABLE`/:data:`WRITABLE` of the poller.
+        """
+        if self._epoll is None:
+            assert self._selector is not None
+            return [(key.fd, mask) for key, mask in self._selector.select(timeout)]
+        return self._epoll.poll(-1 if timeout is None else timeout)
+
+    def close(self) -> None:
+        if self._epoll is not None:
+            self._epoll.close()
+        else:
+            assert self._selector is not None
+            self._selector.close()
 
 
 class Watch:
@@ -79,8 +168,10 @@ class Kernel:
         self._last_id = 0
         self._queue: Deque[Tuple[Optional[Node], Callable[..., Any], tuple, Optional[Watch]]] = deque()
         self._depth = 0
-        self._selector = selectors.DefaultSelector()
+        self._poller = _Poller()
         self._watches: Dict[int, Watch] = {}
+        self.lock = threading.RLock()  # held by whichever thread runs kernel code
+        self._holder: Optional[int] = None  # that thread, while it holds the lock
         self._inbox: Deque[Callback] = deque()
         self._inbox_lock = threading.Lock()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -112,7 +203,7 @@ class Kernel:
             self._ident = None
         else:
             self._shutdown_all()
-        self._selector.close()
+        self._poller.close()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -132,29 +223,31 @@ class Kernel:
             channel.close()
 
     def in_kernel(self) -> bool:
-        """True on the kernel thread (or while no thread runs the kernel)."""
-        return self._ident is None or threading.get_ident() == self._ident
+        """True while this thread runs kernel code (or while no thread runs the kernel)."""
+        ident = get_ident()
+        return self._ident is None or ident == self._ident or ident == self._holder
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn(*args)`` on the kernel thread and return its result (thread-safe)."""
-        if self.in_kernel():
+        """Run ``fn(*args)`` inside the kernel and return its result (thread-safe).
+
+        From another thread, ``fn`` runs on the calling thread under the kernel
+        lock, the kernel thread being idle meanwhile; the work it queued is
+        drained before the call returns.
+        """
+        ident = get_ident()
+        if ident == self._ident or ident == self._holder or self._ident is None:
             return fn(*args)
-        done = threading.Event()
-        box: List[Any] = []
-
-        def job() -> None:
+        with self.lock:
+            self._holder = ident
             try:
-                box.append((True, fn(*args)))
-            except BaseException as exc:  # handed back to the caller
-                box.append((False, exc))
-            done.set()
-
-        self._post(job)
-        done.wait()
-        ok, value = box[0]
-        if not ok:
-            raise value
-        return value
+                result = fn(*args)
+                if self._queue:
+                    self.drain()
+            finally:
+                self._holder = None
+                if self._queue:  # the drain stopped at its limit: the thread goes on
+                    self._wake()
+        return result
 
     def accept_channel(self, sock: socket.socket) -> None:
         """Adopt a client channel (thread-safe): one per user socket (see transport)."""
@@ -165,6 +258,9 @@ class Kernel:
     def _post(self, job: Callback) -> None:
         with self._inbox_lock:
             self._inbox.append(job)
+        self._wake()
+
+    def _wake(self) -> None:
         try:
             self._wake_w.send(b"\0")
         except BlockingIOError:
@@ -182,18 +278,29 @@ class Kernel:
             job()
 
     def run(self) -> None:
-        """The kernel thread: wait for descriptors, run their callbacks, drain the queue."""
-        select = self._selector.select
-        self._ident = threading.get_ident()
+        """The kernel thread: wait for descriptors, run their callbacks, drain the queue.
+
+        The kernel lock is held from the end of each wait to the start of the next.
+        """
+        poll = self._poller.poll
+        readable, writable = self._poller.READABLE, self._poller.WRITABLE
+        watches = self._watches
+        lock = self.lock
+        self._ident = get_ident()
         while not self._stopping:
-            for key, mask in select(0 if self._queue else None):
-                watch: Watch = key.data
-                if mask & selectors.EVENT_WRITE and watch.on_writable is not None:
-                    self._dispatch(watch, watch.on_writable)
-                if (mask & selectors.EVENT_READ and watch.on_readable is not None
-                        and not watch.paused and self._watches.get(watch.fd) is watch):
-                    self._dispatch(watch, watch.on_readable)
-            self.drain()
+            ready = poll(0 if self._queue else None)
+            with lock:
+                for fd, mask in ready:
+                    watch = watches.get(fd)
+                    if watch is None:
+                        continue
+                    if mask & writable and watch.on_writable is not None:
+                        self._dispatch(watch, watch.on_writable)
+                    if (mask & readable and watch.on_readable is not None
+                            and not watch.paused and watches.get(fd) is watch):
+                        self._dispatch(watch, watch.on_readable)
+                if self._queue:
+                    self.drain()
 
     def _dispatch(self, watch: Watch, callback: Callback) -> None:
         self.current_source = watch
@@ -217,10 +324,6 @@ class Kernel:
         watch = self._watches.get(fd)
         if watch is None:
             watch = self._watches[fd] = Watch(fd)
-            watch.on_readable, watch.on_writable = on_readable, on_writable
-            if watch.events():
-                self._selector.register(fd, watch.events(), watch)
-            return
         watch.on_readable, watch.on_writable = on_readable, on_writable
         self._update(watch)
 
@@ -229,27 +332,15 @@ class Kernel:
         watch = self._watches.pop(fd, None)
         if watch is not None:
             watch.on_readable = watch.on_writable = None
-            try:
-                self._selector.unregister(fd)
-            except (KeyError, ValueError):
-                pass
+            self._poller.forget(fd)
+
+    def watch_of(self, fd: int) -> Optional[Watch]:
+        """The :class:`Watch` of a watched descriptor (None: not watched)."""
+        return self._watches.get(fd)
 
     def _update(self, watch: Watch) -> None:
-        if self._watches.get(watch.fd) is not watch:
-            return
-        events = watch.events()
-        try:
-            registered = self._selector.get_key(watch.fd).events
-        except KeyError:
-            registered = 0
-        if events == registered:
-            return
-        if not events:
-            self._selector.unregister(watch.fd)
-        elif not registered:
-            self._selector.register(watch.fd, events, watch)
-        else:
-            self._selector.modify(watch.fd, events, watch)
+        if self._watches.get(watch.fd) is watch:
+            self._poller.set(watch.fd, watch.events())
 
     def pause_source(self) -> Optional[Watch]:
         """Stop reading the descriptor whose callback produced the current work.
@@ -475,12 +566,10 @@ class Kernel:
         msg = item.msg
         try:
             if msg.typecookie == NGM_GENERIC_COOKIE and not msg.flags & NGF_RESP:
-                from .generic import generic_msg
-
-                result = generic_msg(self, node, item)
+                result = _generic_msg()(self, node, item)
             else:
                 result = node.rcvmsg(item)
-            return int(result or 0)
+            return int(result) if result else 0
         except Exception as exc:
             if not isinstance(exc, NetgraphError):
                 log.exception("emulated kernel: message to %r failed", node)
@@ -488,10 +577,10 @@ class Kernel:
 
     def queue_msg(self, dest_id: int, msg: Any, retaddr: int, lasthook: Optional[Hook] = None) -> int:
         """Queue a message to node ``dest_id`` (EINVAL and dropped if there is none)."""
-        node = self.node_by_id(dest_id)
-        if node is None:
+        node = self.nodes.get(dest_id)
+        if node is None or not node.valid:
             return Errno.EINVAL
-        self.queue_call(node, self.deliver_msg, node, MsgItem(msg, retaddr, lasthook))
+        self._queue.append((node, self.deliver_msg, (node, MsgItem(msg, retaddr, lasthook)), self.current_source))
         return 0
 
     def forward_msg(self, hook: Hook, item: MsgItem) -> int:
@@ -503,6 +592,17 @@ class Kernel:
         return 0
 
 
+def _generic_msg() -> Callable[..., Any]:
+    """generic.generic_msg, imported on first use (generic imports this module)."""
+    global _generic
+    if _generic is None:
+        from .generic import generic_msg
+
+        _generic = generic_msg
+    return _generic
+
+
+_generic: Optional[Callable[..., Any]] = None
 _default: Optional[Kernel] = None
 _default_lock = threading.Lock()
 

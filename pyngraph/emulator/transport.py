@@ -17,6 +17,14 @@ Every user socket of a socket node (control or data) is two connections:
 The kernel writes a reply to the descriptor before it sends the status, so a
 reply produced synchronously is readable when ``sendto()`` returns.  The
 kernel side of a channel is :class:`ServerChannel`.
+
+A user in the kernel's own process needs no channel socket: its
+:class:`ServerChannel` is *local* (made with ``sock=None``).  Requests then
+run on the user's thread under the kernel lock (:meth:`ServerChannel.handle`
+through :meth:`Kernel.call`), updates go to a callback, and data sends are
+handed to the node directly (:meth:`ServerChannel.send_data`) while the
+descriptor's reader is not held back, as FreeBSD runs ``sendto()`` on a
+netgraph socket in the sender's context.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import array
 import logging
 import socket
 import struct
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..abi.constants import Errno
 from ..errors import NetgraphError
@@ -53,11 +61,25 @@ UPD_CONNECTED = 2  # SS_ISCONNECTED: the node has exactly one hook (plain send()
 UPD_GONE = 4  # the node shut down: sends fail with EPIPE
 
 _STATUS = struct.Struct("=BI")
+_ANCBUF = socket.CMSG_SPACE(4)
+
+
+def _fbsd_error(errno: int, detail: str = "") -> NetgraphError:
+    return NetgraphError.from_fbsd(errno, detail or None)
+
+
+_prefixes: Dict[bytes, bytes] = {}  # address -> length byte + address (hook names, "[1a]:" paths)
+_PREFIXES_MAX = 4096
 
 
 def frame(addr: bytes, payload: bytes) -> bytes:
-    """One datagram on a descriptor: address, then payload."""
-    return bytes((len(addr),)) + addr + payload
+    """One datagram on a descriptor: address, then payload (copied once)."""
+    prefix = _prefixes.get(addr)
+    if prefix is None:
+        if len(_prefixes) >= _PREFIXES_MAX:
+            _prefixes.clear()
+        prefix = _prefixes[addr] = bytes((len(addr),)) + addr
+    return prefix + payload
 
 
 def unframe(buf: bytes) -> Tuple[bytes, bytes]:
@@ -105,67 +127,112 @@ def _recv_fds(ancdata: List[Tuple[int, int, bytes]]) -> List[int]:
 
 
 class ServerChannel:
-    """The kernel end of one user socket's channel: requests in, statuses and updates out."""
+    """The kernel end of one user socket's channel: requests in, statuses and updates out.
 
-    def __init__(self, kernel: "Kernel", sock: socket.socket) -> None:
-        sock.setblocking(False)
+    ``sock`` None makes a local channel (see the module docstring);
+    ``on_update`` then receives each state update.
+    """
+
+    def __init__(self, kernel: "Kernel", sock: Optional[socket.socket],
+                 on_update: Optional[Callable[[bytes], None]] = None) -> None:
         self.kernel = kernel
         self.sock = sock
+        self.on_update = on_update
         self.pcb: Any = None  # the socket type's Pcb once OPEN succeeded
         self._unsent: Optional[bytes] = None  # latest update the channel had no room for
         kernel.channels.add(self)
-        kernel.watch_fd(sock.fileno(), self._on_readable)
+        if sock is not None:
+            sock.setblocking(False)
+            kernel.watch_fd(sock.fileno(), self._on_readable)
 
     def _on_readable(self) -> None:
+        assert self.sock is not None
         buf = self.kernel.rxbuf
         try:
-            n, ancdata, _, _ = self.sock.recvmsg_into([buf], socket.CMSG_SPACE(4))
+            n, ancdata, _, _ = self.sock.recvmsg_into([buf], _ANCBUF)
         except BlockingIOError:
             return
         except OSError:
             n, ancdata = 0, []
-        data = bytes(memoryview(buf)[:n])
-        fds = _recv_fds(ancdata)
-        if not data:
+        fds = _recv_fds(ancdata) if ancdata else []
+        if not n:
             for fd in fds:
                 socket.close(fd)
             self.close()
             return
+        op = buf[0]
+        errno, body = self.handle(op, bytes(memoryview(buf)[1:n]), fds)
+        self._send(_STATUS.pack(STATUS, errno) + body)
+        if op == OP_CLOSE:
+            self.close()
+
+    def handle(self, op: int, body: bytes, fds: List[int]) -> Tuple[int, bytes]:
+        """Run one request and the work it queued: ``(FreeBSD errno, reply body)``."""
+        if self not in self.kernel.channels:
+            for fd in fds:
+                socket.close(fd)
+            return int(Errno.EPIPE), b""
         try:
-            body = self._request(data[0], data[1:], fds)
+            body = self._request(op, body, fds)
             errno = 0
         except NetgraphError as exc:
             body, errno = b"", int(exc.fbsd_errno or Errno.EINVAL)
         except Exception:  # a bug, but the user must still get an answer
-            log.exception("emulated kernel: request %r failed", data[:1])
+            log.exception("emulated kernel: request %r failed", chr(op))
             body, errno = b"", int(Errno.EINVAL)
         self.kernel.drain()
-        self._send(status(errno, body))
-        if data[0] == OP_CLOSE:
+        if op == OP_CLOSE and self.sock is None:
             self.close()
+        return errno, body
+
+    def send_data(self, addr: bytes, payload: bytes) -> bool:
+        """A local data socket's send, handed to the node now (caller holds the kernel lock).
+
+        False when the descriptor's reader is held back (a full receiver
+        paused it): the packet must then go through the descriptor, behind
+        the ones waiting there.
+        """
+        pcb = self.pcb
+        sock = None if pcb is None else pcb.sock
+        if sock is None:
+            return False
+        kernel = self.kernel
+        watch = kernel.watch_of(sock.fileno())
+        if watch is None or watch.paused:
+            return False
+        saved, kernel.current_source = kernel.current_source, watch
+        try:
+            pcb._from_user(addr, payload)
+        finally:
+            kernel.current_source = saved
+        return True
 
     def _request(self, op: int, body: bytes, fds: List[int]) -> bytes:
-        from .kernel import fbsd_error
-        from .nodes import socket as ng_socket
-
+        if op == OP_SEND:  # the hot one first
+            for fd in fds:
+                socket.close(fd)
+            pcb = self.pcb
+            if pcb is None:
+                raise _fbsd_error(Errno.EINVAL, "socket not open")
+            n = body[0]
+            if len(body) - 1 - n > MAX_DGRAM:
+                raise _fbsd_error(Errno.EMSGSIZE)
+            pcb.send(body[1:1 + n], body[1 + n:])
+            return b""
         if op == OP_OPEN:
+            from .nodes import socket as ng_socket
+
             if self.pcb is not None or len(fds) != 1 or len(body) != 1:
                 for fd in fds:
                     socket.close(fd)
-                raise fbsd_error(Errno.EISCONN if self.pcb is not None else Errno.EINVAL)
+                raise _fbsd_error(Errno.EISCONN if self.pcb is not None else Errno.EINVAL)
             self.pcb = ng_socket.attach(self.kernel, body[0], socket.socket(fileno=fds[0]), self)
             return b""
         for fd in fds:
             socket.close(fd)
         pcb = self.pcb
         if pcb is None:
-            raise fbsd_error(Errno.EINVAL, "socket not open")
-        if op == OP_SEND:
-            if len(body) - 1 - body[0] > MAX_DGRAM:
-                raise fbsd_error(Errno.EMSGSIZE)
-            addr, msg = unframe(body)
-            pcb.send(addr, msg)
-            return b""
+            raise _fbsd_error(Errno.EINVAL, "socket not open")
         if op == OP_BIND:
             pcb.bind(body)
             return b""
@@ -176,10 +243,14 @@ class ServerChannel:
             return pcb.sockname()
         if op == OP_CLOSE:
             return b""
-        raise fbsd_error(Errno.EINVAL, f"unknown request {op}")
+        raise _fbsd_error(Errno.EINVAL, f"unknown request {op}")
 
     def push(self, data: bytes) -> None:
         """Send a state update; when the channel is full keep only the newest for later."""
+        if self.sock is None:
+            if self.on_update is not None:
+                self.on_update(data)
+            return
         if self._unsent is None:
             try:
                 self.sock.send(data)
@@ -191,12 +262,14 @@ class ServerChannel:
         self._unsent = data
 
     def _flush(self) -> None:
+        assert self.sock is not None
         data, self._unsent = self._unsent, None
         self.kernel.watch_fd(self.sock.fileno(), self._on_readable)
         if data is not None:
             self.push(data)
 
     def _send(self, data: bytes) -> None:
+        assert self.sock is not None
         try:
             self.sock.send(data)
         except OSError:
@@ -209,5 +282,6 @@ class ServerChannel:
         self.kernel.channels.discard(self)
         if self.pcb is not None:
             self.pcb.detach()
-        self.kernel.unwatch_fd(self.sock.fileno())
-        self.sock.close()
+        if self.sock is not None:
+            self.kernel.unwatch_fd(self.sock.fileno())
+            self.sock.close()
