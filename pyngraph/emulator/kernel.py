@@ -180,6 +180,7 @@ class Kernel:
         self._thread: Optional[threading.Thread] = None
         self._ident: Optional[int] = None  # the thread inside run()
         self._stopping = False
+        self.errors = 0  # exceptions caught where none should be (bugs); see bug()
         self.rxbuf = bytearray(_RXBUF)  # the kernel thread's receive buffer (one datagram)
         self.watch_fd(self._wake_r.fileno(), self._on_wake)
         from .nodes import register_all
@@ -275,7 +276,10 @@ class Kernel:
             jobs = list(self._inbox)
             self._inbox.clear()
         for job in jobs:
-            job()
+            try:
+                job()
+            except Exception:  # the jobs after it still run (a Kernel.call() waits on one)
+                self.bug("posted job %r failed", job)
 
     def run(self) -> None:
         """The kernel thread: wait for descriptors, run their callbacks, drain the queue.
@@ -302,12 +306,17 @@ class Kernel:
                 if self._queue:
                     self.drain()
 
+    def bug(self, what: str, *args: Any) -> None:
+        """Count and log an exception caught where none should occur (a bug, not bad input)."""
+        self.errors += 1
+        log.exception("emulated kernel: " + what, *args)
+
     def _dispatch(self, watch: Watch, callback: Callback) -> None:
         self.current_source = watch
         try:
             callback()
         except Exception:
-            log.exception("emulated kernel: callback for fd %d failed", watch.fd)
+            self.bug("callback for fd %d failed", watch.fd)
         finally:
             self.current_source = None
 
@@ -381,7 +390,7 @@ class Kernel:
                 try:
                     fn(*args)
                 except Exception:
-                    log.exception("emulated kernel: queued item %r failed", fn)
+                    self.bug("queued item %r failed", fn)
         finally:
             self.current_source = saved
 
@@ -466,13 +475,13 @@ class Kernel:
         try:
             node.close()
         except Exception:
-            log.exception("emulated kernel: close of %r failed", node)
+            self.bug("close of %r failed", node)
         for hook in node.hooks_newest_first():
             self.destroy_hook(hook)
         try:
             node.shutdown()
         except Exception:
-            log.exception("emulated kernel: shutdown of %r failed", node)
+            self.bug("shutdown of %r failed", node)
         self._forget(node)
 
     # --- hooks --------------------------------------------------------------------------
@@ -519,7 +528,7 @@ class Kernel:
             try:
                 node.disconnect(hook)
             except Exception:
-                log.exception("emulated kernel: disconnect of %r failed", hook)
+                self.bug("disconnect of %r failed", hook)
 
     def bypass(self, hook1: Hook, hook2: Hook) -> None:
         """Splice the peers of two hooks of one node directly together (``ng_bypass``).
@@ -554,7 +563,7 @@ class Kernel:
             return int(hook.node.rcvdata(hook, data, tags) or 0)
         except Exception as exc:
             if not isinstance(exc, NetgraphError):
-                log.exception("emulated kernel: rcvdata of %r failed", hook)
+                self.bug("rcvdata of %r failed", hook)
             return errno_of(exc)
         finally:
             self._depth -= 1
@@ -572,7 +581,7 @@ class Kernel:
             return int(result) if result else 0
         except Exception as exc:
             if not isinstance(exc, NetgraphError):
-                log.exception("emulated kernel: message to %r failed", node)
+                self.bug("message to %r failed", node)
             return errno_of(exc)
 
     def queue_msg(self, dest_id: int, msg: Any, retaddr: int, lasthook: Optional[Hook] = None) -> int:

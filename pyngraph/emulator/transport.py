@@ -178,7 +178,7 @@ class ServerChannel:
         except NetgraphError as exc:
             body, errno = b"", int(exc.fbsd_errno or Errno.EINVAL)
         except Exception:  # a bug, but the user must still get an answer
-            log.exception("emulated kernel: request %r failed", chr(op))
+            self.kernel.bug("request %r failed", chr(op))
             body, errno = b"", int(Errno.EINVAL)
         self.kernel.drain()
         if op == OP_CLOSE and self.sock is None:
@@ -214,6 +214,8 @@ class ServerChannel:
             pcb = self.pcb
             if pcb is None:
                 raise _fbsd_error(Errno.EINVAL, "socket not open")
+            if not body or len(body) < 1 + body[0]:
+                raise _fbsd_error(Errno.EINVAL, "send request shorter than its address")
             n = body[0]
             if len(body) - 1 - n > MAX_DGRAM:
                 raise _fbsd_error(Errno.EMSGSIZE)
@@ -226,7 +228,15 @@ class ServerChannel:
                 for fd in fds:
                     socket.close(fd)
                 raise _fbsd_error(Errno.EISCONN if self.pcb is not None else Errno.EINVAL)
-            self.pcb = ng_socket.attach(self.kernel, body[0], socket.socket(fileno=fds[0]), self)
+            try:
+                sock = socket.socket(fileno=fds[0])
+            except OSError:
+                socket.close(fds[0])
+                raise _fbsd_error(Errno.EINVAL, "the descriptor is not a socket") from None
+            if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_SEQPACKET:
+                sock.close()
+                raise _fbsd_error(Errno.EINVAL, "the descriptor is not an AF_UNIX SOCK_SEQPACKET socket")
+            self.pcb = ng_socket.attach(self.kernel, body[0], sock, self)
             return b""
         for fd in fds:
             socket.close(fd)

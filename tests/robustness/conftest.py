@@ -34,12 +34,14 @@ def kernel_errors() -> Iterator[KernelErrors]:
     """
     kernel = default_kernel()
     before = kernel.call(lambda: set(kernel.nodes))
+    bugs_before = kernel.errors
     counter = KernelErrors().install()
     try:
         yield counter
     finally:
         counter.remove()
         kernel.call(_remove_nodes_except, kernel, before)
+    assert kernel.errors == bugs_before, "the kernel caught an exception where none should occur"
 
 
 def _remove_nodes_except(kernel: Kernel, keep: Set[int]) -> None:

@@ -169,9 +169,7 @@ def _open_then(connect: Callable[[], socket.socket], message: bytes, fds=()) -> 
         user.close()
 
 
-@pytest.mark.parametrize("where", ["daemon", pytest.param("in-process", marks=pytest.mark.xfail(
-    strict=True, reason="transport.py: ServerChannel._request indexes body[0] of an empty SEND "
-                        "(IndexError logged); see the report's patch"))])
+@pytest.mark.parametrize("where", ["daemon", "in-process"])
 def test_empty_send_request_is_einval(where: str, emud_factory, kernel_errors) -> None:
     daemon = emud_factory() if where == "daemon" else None
     connect = FUZZ.daemon_channel(daemon.path) if daemon else FUZZ.in_process_channel
@@ -179,9 +177,7 @@ def test_empty_send_request_is_einval(where: str, emud_factory, kernel_errors) -
     assert (daemon.stop() if daemon else kernel_errors.count) == 0, kernel_errors.first
 
 
-@pytest.mark.parametrize("where", ["daemon", pytest.param("in-process", marks=pytest.mark.xfail(
-    strict=True, reason="transport.py: OPEN with a descriptor that is not a socket raises ENOTSOCK "
-                        "from socket.socket(fileno=) (logged, descriptor leaked); see the report's patch"))])
+@pytest.mark.parametrize("where", ["daemon", "in-process"])
 def test_open_with_a_pipe_is_einval(where: str, emud_factory, kernel_errors) -> None:
     daemon = emud_factory() if where == "daemon" else None
     connect = FUZZ.daemon_channel(daemon.path) if daemon else FUZZ.in_process_channel
