@@ -63,7 +63,8 @@ class _Socket:
     kernel's end of a local channel instead.
     """
 
-    __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "via_fd", "_pending")
+    __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino", "via_fd",
+                 "_pending")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
                  local: Optional[ServerChannel] = None) -> None:
@@ -75,6 +76,7 @@ class _Socket:
         self.flags = 0
         self.hooks: List[str] = []
         self.fd = sock.fileno()
+        self.ino = os.fstat(self.fd).st_ino  # tells our descriptor from a reuse of its number
         self.via_fd = False  # local data sends go through the descriptor until it drains
         self._pending: Optional[Callable[[int], list]] = None  # the channel's poll(): updates waiting?
         if chan is not None and proto == NG_DATA:
@@ -137,6 +139,13 @@ class _Socket:
                 return
             self.flags, self.hooks = wire.parse_update(buf)
 
+    def closed_behind_our_back(self) -> bool:
+        """True when the user closed the descriptor with os.close() (its number may be reused)."""
+        try:
+            return os.fstat(self.fd).st_ino != self.ino
+        except OSError:
+            return True
+
     def abandon(self) -> None:
         """The user closed the descriptor behind our back: never close its (reused) number."""
         self.sock.detach()
@@ -164,6 +173,7 @@ class EmulatedTransport:
             self._kernel = default_kernel()
         self._sockets: Dict[int, _Socket] = {}
         self._lock = threading.Lock()
+        self._sweep_at = _SWEEP_FIRST  # sweep for abandoned sockets when this many exist
 
     def _channel(self) -> socket.socket:
         """A channel connection to the daemon."""
@@ -234,11 +244,24 @@ class EmulatedTransport:
                 raise
         fd = user.fileno()
         with self._lock:
-            stale = self._sockets.pop(fd, None)
+            stale = [self._sockets.pop(fd)] if fd in self._sockets else []
             self._sockets[fd] = entry
-        if stale is not None:
-            stale.abandon()
+            if len(self._sockets) >= self._sweep_at:
+                stale += self._sweep()
+        for entry in stale:
+            entry.abandon()
         return fd
+
+    def _sweep(self) -> List[_Socket]:
+        """Forget the sockets the user closed with os.close() (their channels would leak).
+
+        Runs when the table has doubled since the last sweep, so its cost stays
+        proportional to the sockets made.
+        """
+        gone = [fd for fd, entry in self._sockets.items() if entry.closed_behind_our_back()]
+        stale = [self._sockets.pop(fd) for fd in gone]
+        self._sweep_at = max(_SWEEP_FIRST, 2 * len(self._sockets))
+        return stale
 
     def bind(self, fd: int, name: str) -> None:
         """Name the node of a control socket."""
@@ -323,6 +346,7 @@ class EmulatedTransport:
             entry.chan.close()
 
 
+_SWEEP_FIRST = 64
 _addresses: Dict[Optional[str], Tuple[bytes, bytes]] = {None: (b"", b"\0")}  # see _address
 _ADDRESSES_MAX = 4096
 

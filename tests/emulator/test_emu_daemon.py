@@ -104,3 +104,22 @@ def test_no_daemon_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NetgraphError) as info:
         lib.NgMkSockNode()
     assert info.value.errno in (errno.ENOENT, errno.ECONNREFUSED)
+
+
+def test_descriptors_closed_with_os_close_release_their_channels(daemon: str) -> None:
+    """os.close() on cs/ds (as C programs close(2) them) leaks no private channel."""
+    lib = create_backend("emulated", socket_path=daemon)
+    fds_before = len(os.listdir("/proc/self/fd"))
+    squatters = []  # plain files take the freed numbers, so no emulated socket reuses them
+    try:
+        for _ in range(300):
+            cs, ds = lib.NgMkSockNode(None, True)
+            os.close(ds)
+            os.close(cs)
+            squatters.append(os.open(os.devnull, os.O_RDONLY))
+            squatters.append(os.open(os.devnull, os.O_RDONLY))
+        leaked = len(os.listdir("/proc/self/fd")) - fds_before - len(squatters)
+        assert leaked <= 2 * 64, f"{leaked} descriptors left behind by 300 closed socket nodes"
+    finally:
+        for fd in squatters:
+            os.close(fd)
