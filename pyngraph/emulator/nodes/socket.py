@@ -203,6 +203,9 @@ class ControlPcb(Pcb):
                 # FreeBSD tries kldload("ng_<type>") first; no such module: ENOENT.
                 raise fbsd_error(Errno.ENOENT, f"no node type {type_name!r}", path=path, command="mkpeer")
         target, lasthook = resolve(self.kernel, node, path)
+        if node.data is not None:
+            node.data.flush_from_user()  # data sent before this message goes first ...
+        self.kernel.drain()  # ... and so does what is queued (a ksocket's hook queues its data)
         check(self.kernel.deliver_msg(target, MsgItem(msg, node.id, lasthook)))
 
     def pass_up(self, addr: bytes, raw: bytes) -> int:
@@ -229,11 +232,11 @@ class DataPcb(Pcb):
         self._paused: List[Watch] = []
         self._close_when_drained = False
 
-    def _on_readable(self) -> None:
+    def _on_readable(self, batch: int = _READ_BATCH) -> None:
         kernel = self.kernel
         source = kernel.current_source
         rxbuf = kernel.rxbuf
-        for _ in range(_READ_BATCH):
+        for _ in range(batch):
             sock = self.sock
             if sock is None:
                 return
@@ -249,6 +252,25 @@ class DataPcb(Pcb):
             self._from_user(*unframe(bytes(memoryview(rxbuf)[:n])))
             if source is not None and source.paused:
                 return
+
+    def flush_from_user(self) -> None:
+        """Forward every packet the user has sent so far (unless a full receiver holds them back).
+
+        Called before a control message of the same socket node is delivered:
+        FreeBSD queues data and messages on a node in the order they were sent.
+        """
+        sock = self.sock
+        if sock is None:
+            return
+        kernel = self.kernel
+        watch = kernel.watch_of(sock.fileno())
+        if watch is None or watch.paused:
+            return
+        saved, kernel.current_source = kernel.current_source, watch
+        try:
+            self._on_readable(batch=1 << 30)  # until the descriptor is empty or the source pauses
+        finally:
+            kernel.current_source = saved
 
     def _from_user(self, addr: bytes, payload: bytes) -> None:
         """A packet the user sent: the checks were made user-side; re-check, then forward."""
