@@ -332,7 +332,10 @@ class PyLibNetgraph:
 
     def rcvbuf(self, fd: int) -> int:
         """SO_RCVBUF of ``fd``: the buffer size of the NgAlloc* functions."""
-        sock = socket.socket(fileno=fd)
+        try:
+            sock = socket.socket(fileno=fd)  # may refuse a family Python does not know
+        except OSError:
+            return _DEFAULT_RCVBUF
         try:
             return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) or _DEFAULT_RCVBUF
         except OSError:

@@ -6,6 +6,8 @@ into a ksocket and then shuts it down sees every packet leave first.
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import socket
 import subprocess
@@ -20,6 +22,7 @@ from pyngraph.abi.constants import (
     AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER, NGM_SHUTDOWN,
 )
 from pyngraph.backend import create_backend
+from pyngraph.emulator.transport import MAX_DGRAM, frame
 
 PACKETS = 200
 
@@ -58,5 +61,22 @@ def test_data_sent_before_a_shutdown_leaves_before_it(socket_path: Optional[str]
         assert got == [b"%d" % i for i in range(PACKETS)]
     finally:
         receiver.close()
+        lib.transport.close(ds)
+        lib.transport.close(cs)
+
+
+
+def test_an_oversized_packet_written_past_the_library_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    """A raw write of more than net.graph.maxdgram bytes is dropped (logged); the node keeps working."""
+    lib = create_backend("emulated")
+    cs, ds = lib.NgMkSockNode(None, True)
+    try:
+        lib.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_MKPEER, Mkpeer("echo", "e", "e").encode())
+        with caplog.at_level(logging.DEBUG, logger="pyngraph.emulator.socket"):
+            os.write(ds, frame(b"e\0", b"x" * (MAX_DGRAM + 1)))
+            lib.NgSendData(ds, "e", b"small")
+            assert lib.NgRecvData(ds, 65536) == (b"small", "e")
+        assert any(f"dropped a {MAX_DGRAM + 1}-byte packet" in r.getMessage() for r in caplog.records)
+    finally:
         lib.transport.close(ds)
         lib.transport.close(cs)

@@ -11,6 +11,7 @@ a full control socket drops the message with ENOBUFS, as FreeBSD does.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections import deque
 from typing import Deque, List, Optional
@@ -25,8 +26,10 @@ from ..kernel import Kernel, Watch, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
 from ..path import resolve
 from ..transport import (
-    UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, unframe, update,
+    MAX_DGRAM, UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, unframe, update,
 )
+
+log = logging.getLogger("pyngraph.emulator.socket")
 
 BACKLOG_MAX = 4096  # net.graph.maxdata: packets held for a full data socket
 _READ_BATCH = 64  # datagrams read from one data socket per wake-up
@@ -276,6 +279,10 @@ class DataPcb(Pcb):
         """A packet the user sent: the checks were made user-side; re-check, then forward."""
         node = self.node
         if node is None:
+            return
+        if len(payload) > MAX_DGRAM:  # the client library refuses these; a raw write is dropped
+            log.debug("%s: dropped a %d-byte packet written past the library (EMSGSIZE)",
+                      node.path, len(payload))
             return
         if not addr or addr[0] == 0:
             if len(node.hooks) != 1:
