@@ -9,7 +9,7 @@ input raises ``InvalidArgumentError`` (FreeBSD EINVAL).
 from __future__ import annotations
 
 import struct
-from typing import List, NamedTuple, Union
+from typing import Dict, List, NamedTuple, Union
 
 from .constants import NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ
 from .fields import decode_fixed, einval, encode_fixed
@@ -22,6 +22,43 @@ _NODEINFO = struct.Struct(f"={NG_NODESIZ}s{NG_TYPESIZ}sII")
 _LINKINFO_NAMES = struct.Struct(f"={NG_HOOKSIZ}s{NG_HOOKSIZ}s")
 _TYPEINFO = struct.Struct(f"={NG_TYPESIZ}sI")
 _SOCKOPT = struct.Struct("=ii")
+_MKPEER = struct.Struct(f"={NG_TYPESIZ}s{NG_HOOKSIZ}s{NG_HOOKSIZ}s")
+_CONNECT = struct.Struct(f"={NG_PATHSIZ}s{NG_HOOKSIZ}s{NG_HOOKSIZ}s")
+
+# Fields seen before (a handful of names in practice), bounded: (str, size) -> padded
+# field, and field -> str.  Only valid fields are cached, so errors stay as they were.
+_CACHE_MAX = 4096
+_new = tuple.__new__  # a NamedTuple built without its Python-level __new__
+_encoded: Dict[int, Dict[str, bytes]] = {NG_TYPESIZ: {}, NG_PATHSIZ: {}}  # by field size
+_encoded32 = _encoded[NG_TYPESIZ]
+_decoded: Dict[bytes, str] = {}
+assert NG_TYPESIZ == NG_HOOKSIZ == NG_NODESIZ  # the 32-byte names share one cache
+
+
+def _enc(value: str, size: int, what: str) -> bytes:
+    """``encode_fixed`` with a cache of the fields already checked."""
+    cache = _encoded[size]
+    try:
+        raw = cache.get(value)
+    except TypeError:  # unhashable: encode_fixed gives the error
+        raw = None
+    if raw is None:
+        raw = encode_fixed(value, size, what)
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[value] = raw
+    return raw
+
+
+def _dec(raw: bytes) -> str:
+    """``decode_fixed`` with a cache of the fields already read."""
+    text = _decoded.get(raw)
+    if text is None:
+        text = decode_fixed(raw)
+        if len(_decoded) >= _CACHE_MAX:
+            _decoded.clear()
+        _decoded[raw] = text
+    return text
 
 
 def _exact(buf: Buffer, size: int, what: str) -> bytes:
@@ -50,16 +87,23 @@ class Mkpeer(NamedTuple):
     peerhook: str
 
     def encode(self) -> bytes:
-        return (
-            encode_fixed(self.type, NG_TYPESIZ, "type")
-            + encode_fixed(self.ourhook, NG_HOOKSIZ, "ourhook")
-            + encode_fixed(self.peerhook, NG_HOOKSIZ, "peerhook")
-        )
+        cache = _encoded32
+        try:
+            return cache[self.type] + cache[self.ourhook] + cache[self.peerhook]
+        except (KeyError, TypeError):  # a name not seen yet: checked (and cached) one by one
+            return _enc(self.type, NG_TYPESIZ, "type") + _enc(self.ourhook, NG_HOOKSIZ, "ourhook") + _enc(
+                self.peerhook, NG_HOOKSIZ, "peerhook")
 
     @classmethod
     def decode(cls, buf: Buffer) -> "Mkpeer":
-        raw = _exact(buf, SIZEOF_MKPEER, "ngm_mkpeer")
-        return cls(decode_fixed(raw[:32]), decode_fixed(raw[32:64]), decode_fixed(raw[64:96]))
+        if len(buf) != SIZEOF_MKPEER:
+            _exact(buf, SIZEOF_MKPEER, "ngm_mkpeer")
+        type_, ours, peer = _MKPEER.unpack(buf)
+        cache = _decoded
+        try:
+            return _new(cls, (cache[type_], cache[ours], cache[peer]))
+        except KeyError:
+            return _new(cls, (_dec(type_), _dec(ours), _dec(peer)))
 
 
 class Connect(NamedTuple):
@@ -71,15 +115,17 @@ class Connect(NamedTuple):
 
     def encode(self) -> bytes:
         return (
-            encode_fixed(self.path, NG_PATHSIZ, "path")
-            + encode_fixed(self.ourhook, NG_HOOKSIZ, "ourhook")
-            + encode_fixed(self.peerhook, NG_HOOKSIZ, "peerhook")
+            _enc(self.path, NG_PATHSIZ, "path")
+            + _enc(self.ourhook, NG_HOOKSIZ, "ourhook")
+            + _enc(self.peerhook, NG_HOOKSIZ, "peerhook")
         )
 
     @classmethod
     def decode(cls, buf: Buffer) -> "Connect":
-        raw = _exact(buf, SIZEOF_CONNECT, "ngm_connect")
-        return cls(decode_fixed(raw[:512]), decode_fixed(raw[512:544]), decode_fixed(raw[544:576]))
+        if len(buf) != SIZEOF_CONNECT:
+            _exact(buf, SIZEOF_CONNECT, "ngm_connect")
+        path, ours, peer = _CONNECT.unpack(buf)
+        return cls(decode_fixed(path), _dec(ours), _dec(peer))
 
 
 class Name(NamedTuple):
@@ -88,11 +134,11 @@ class Name(NamedTuple):
     name: str
 
     def encode(self) -> bytes:
-        return encode_fixed(self.name, NG_NODESIZ, "name")
+        return _enc(self.name, NG_NODESIZ, "name")
 
     @classmethod
     def decode(cls, buf: Buffer) -> "Name":
-        return cls(decode_fixed(_exact(buf, NG_NODESIZ, "ngm_name")))
+        return cls(_dec(_exact(buf, NG_NODESIZ, "ngm_name")))
 
 
 class Rmhook(NamedTuple):
@@ -101,11 +147,11 @@ class Rmhook(NamedTuple):
     ourhook: str
 
     def encode(self) -> bytes:
-        return encode_fixed(self.ourhook, NG_HOOKSIZ, "ourhook")
+        return _enc(self.ourhook, NG_HOOKSIZ, "ourhook")
 
     @classmethod
     def decode(cls, buf: Buffer) -> "Rmhook":
-        return cls(decode_fixed(_exact(buf, NG_HOOKSIZ, "ngm_rmhook")))
+        return cls(_dec(_exact(buf, NG_HOOKSIZ, "ngm_rmhook")))
 
 
 class NodeInfo(NamedTuple):
@@ -119,8 +165,8 @@ class NodeInfo(NamedTuple):
     def encode(self) -> bytes:
         return _pack(
             _NODEINFO, "nodeinfo",
-            encode_fixed(self.name, NG_NODESIZ, "name"),
-            encode_fixed(self.type, NG_TYPESIZ, "type"),
+            _enc(self.name, NG_NODESIZ, "name"),
+            _enc(self.type, NG_TYPESIZ, "type"),
             self.id, self.hooks,
         )
 
@@ -131,7 +177,7 @@ class NodeInfo(NamedTuple):
     @classmethod
     def _from(cls, raw: bytes, offset: int) -> "NodeInfo":
         name, type_, id_, hooks = _NODEINFO.unpack_from(raw, offset)
-        return cls(decode_fixed(name), decode_fixed(type_), id_, hooks)
+        return cls(_dec(name), _dec(type_), id_, hooks)
 
 
 class LinkInfo(NamedTuple):

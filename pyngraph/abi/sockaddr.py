@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from typing import NamedTuple, Union
+from typing import Dict, NamedTuple, Tuple, Union
 
 from .constants import AF_INET, AF_INET6, AF_LOCAL, SOCK_MAXADDRLEN
 from .fields import einval
@@ -26,6 +26,14 @@ SIZEOF_SOCKADDR_UN = 2 + SUN_PATH_SIZE
 _IN = struct.Struct("!BBH4s8x")
 _IN6_HEAD = struct.Struct("!BBHI16s")  # flowinfo travels in network order
 _SCOPE = struct.Struct("=I")  # sin6_scope_id is in host order
+_HOST_INET = socket.AF_INET
+_ntop = socket.inet_ntop
+_pton4 = socket.inet_pton
+_new = tuple.__new__  # a NamedTuple built without its Python-level __new__
+# AF_INET addresses seen before, both ways (bounded; only valid ones are kept)
+_CACHE_MAX = 1024
+_encoded_in: Dict[Tuple[str, int], bytes] = {}
+_decoded_in: Dict[bytes, "Sockaddr"] = {}
 
 
 class Sockaddr(NamedTuple):
@@ -59,6 +67,21 @@ def _pton(host_family: int, host: object) -> bytes:
 def encode_sockaddr(family: int, address: object) -> bytes:
     """Encode a FreeBSD sockaddr (exactly ``sa_len`` bytes) for ``family``."""
     if family == AF_INET:
+        if type(address) is tuple and len(address) == 2:
+            host, port = address
+            if type(port) is int and 0 <= port <= 0xFFFF and type(host) is str:
+                raw = _encoded_in.get(address)
+                if raw is not None:
+                    return raw
+                try:
+                    raw = _IN.pack(SIZEOF_SOCKADDR_IN, AF_INET, port, _pton4(_HOST_INET, host))
+                except (OSError, ValueError):
+                    pass  # _pton below gives the error
+                else:
+                    if len(_encoded_in) >= _CACHE_MAX:
+                        _encoded_in.clear()
+                    _encoded_in[address] = raw
+                    return raw
         if not isinstance(address, tuple) or len(address) != 2:
             raise einval(f"AF_INET address {address!r} is not (host, port)")
         return _IN.pack(SIZEOF_SOCKADDR_IN, AF_INET, _port(address[1]), _pton(socket.AF_INET, address[0]))
@@ -99,12 +122,19 @@ def decode_sockaddr(buf: Buffer) -> Sockaddr:
         raise einval(f"sa_len {sa_len} is shorter than the 2-byte header")
     if sa_len > len(buf):
         raise einval(f"sa_len {sa_len} exceeds the {len(buf)} bytes given")
-    raw = bytes(buf[:sa_len])
     if family == AF_INET:
         if sa_len != SIZEOF_SOCKADDR_IN:
             raise einval(f"AF_INET sockaddr has sa_len {sa_len}, expected {SIZEOF_SOCKADDR_IN}")
-        _, _, port, addr = _IN.unpack(raw)
-        return Sockaddr(family, (socket.inet_ntop(socket.AF_INET, addr), port))
+        raw = bytes(buf[:SIZEOF_SOCKADDR_IN])
+        decoded = _decoded_in.get(raw)
+        if decoded is None:
+            _, _, port, addr = _IN.unpack(raw)
+            decoded = _new(Sockaddr, (family, (_ntop(_HOST_INET, addr), port)))
+            if len(_decoded_in) >= _CACHE_MAX:
+                _decoded_in.clear()
+            _decoded_in[raw] = decoded
+        return decoded
+    raw = bytes(buf[:sa_len])
     if family == AF_INET6:
         if sa_len != SIZEOF_SOCKADDR_IN6:
             raise einval(f"AF_INET6 sockaddr has sa_len {sa_len}, expected {SIZEOF_SOCKADDR_IN6}")

@@ -37,6 +37,7 @@ Buffer = Union[bytes, bytearray, memoryview]
 ENV_SOCKET = "PYNGRAPH_EMULATOR"
 _CHAN_BUFSIZE = 1 << 18
 _INT = struct.Struct("i")
+_NOTHING = bytes(_INT.size)
 _SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
 
 
@@ -63,7 +64,7 @@ class _Socket:
     kernel's end of a local channel instead.
     """
 
-    __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino", "via_fd",
+    __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino",
                  "_pending")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
@@ -77,7 +78,6 @@ class _Socket:
         self.hooks: List[str] = []
         self.fd = sock.fileno()
         self.ino = os.fstat(self.fd).st_ino  # tells our descriptor from a reuse of its number
-        self.via_fd = False  # local data sends go through the descriptor until it drains
         self._pending: Optional[Callable[[int], list]] = None  # the channel's poll(): updates waiting?
         if chan is not None and proto == NG_DATA:
             poller = select.poll()
@@ -297,17 +297,13 @@ class EmulatedTransport:
     def _send_local(entry: _Socket, local: ServerChannel, sg: bytes, payload: bytes) -> bool:
         """Hand a data send to the in-process kernel; False: it must go through the descriptor.
 
-        Once the kernel held the descriptor's reader back, sends keep going
-        through the descriptor (in order) until the kernel has read them all.
+        While the descriptor holds datagrams the kernel has not read (sends it
+        held back, or raw writes past the library), sends go through the
+        descriptor too, behind them, in order.
         """
-        if entry.via_fd:
-            if _unread(entry.fd):
-                return False
-            entry.via_fd = False
-        if local.kernel.call(local.send_data, sg, payload):
-            return True
-        entry.via_fd = True
-        return False
+        if _unread(entry.fd):
+            return False
+        return local.kernel.call(local.send_data, sg, payload)
 
     def recvfrom(self, fd: int, bufsize: int) -> Tuple[bytes, str]:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
@@ -361,9 +357,11 @@ def _address(addr: Optional[str]) -> Tuple[bytes, bytes]:
     return entry
 
 
-def _unread(fd: int) -> int:
-    """Bytes sent on a descriptor that its peer has not read yet (SIOCOUTQ)."""
-    return _INT.unpack(fcntl.ioctl(fd, termios.TIOCOUTQ, bytes(_INT.size)))[0]
+def _unread(fd: int) -> bool:
+    """Whether the descriptor's peer has not read everything sent on it yet (SIOCOUTQ > 0)."""
+    count = bytearray(_INT.size)  # filled in place: no result object to unpack
+    fcntl.ioctl(fd, termios.TIOCOUTQ, count, True)
+    return count != _NOTHING
 
 
 def _sg_data(addr: str, command: str) -> bytes:

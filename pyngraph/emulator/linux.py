@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from typing import Any
+from typing import Any, Optional
 
 from ..abi import constants as c
 from ..abi.constants import Errno
@@ -23,6 +23,7 @@ _TYPES = {c.SOCK_STREAM, c.SOCK_DGRAM, c.SOCK_RAW, c.SOCK_RDM, c.SOCK_SEQPACKET}
 # FreeBSD's SO_SNDBUF/SO_RCVBUF report what was set; Linux reports twice that.
 _DOUBLED = {(c.SOL_SOCKET, c.SO_SNDBUF), (c.SOL_SOCKET, c.SO_RCVBUF)}
 _INT = struct.Struct("=i")
+_PORT = struct.Struct("!H")
 # getsockname() of an unnamed local socket: FreeBSD's 16-byte "no name" sockaddr.
 LOCAL_NONAME = bytes((16, c.AF_LOCAL)) + bytes(14)
 
@@ -66,20 +67,22 @@ def open_socket(spec: HookSpec) -> socket.socket:
         raise host_error(exc, what) from None
 
 
-def to_host_address(sa: bytes, sock: socket.socket, command: str) -> Any:
+def to_host_address(sa: bytes, sock: socket.socket, command: str, family: Optional[int] = None) -> Any:
     """A FreeBSD sockaddr (``sa_len`` bytes) as a Linux address for ``sock``'s family.
 
-    Reproduces the protocols' checks: a family other than the socket's is
-    EAFNOSUPPORT, an ``sa_len`` that does not fit the family EINVAL.
+    ``family`` is the socket's FreeBSD family when the caller knows it
+    (saves asking the socket).  Reproduces the protocols' checks: a family
+    other than the socket's is EAFNOSUPPORT, an ``sa_len`` that does not fit
+    the family EINVAL.
     """
+    fbsd_family = family_from_host(sock.family) if family is None else family
     sa_len, family = sa[0], sa[1]
-    fbsd_family = family_from_host(sock.family)
     if family != fbsd_family:
         raise fbsd_error(Errno.EAFNOSUPPORT, f"{command}: address family {family} on a family {fbsd_family} socket")
     if family == c.AF_INET:
         if sa_len != SIZEOF_SOCKADDR_IN:
             raise fbsd_error(Errno.EINVAL, f"{command}: sin_len {sa_len}, expected {SIZEOF_SOCKADDR_IN}")
-        (port,) = struct.unpack_from("!H", sa, 2)
+        (port,) = _PORT.unpack_from(sa, 2)
         return socket.inet_ntop(socket.AF_INET, sa[4:8]), port
     if family == c.AF_INET6:
         if sa_len != SIZEOF_SOCKADDR_IN6:
@@ -96,9 +99,10 @@ def to_host_address(sa: bytes, sock: socket.socket, command: str) -> Any:
     return os.fsdecode(path)
 
 
-def from_host_address(sock: socket.socket, address: Any) -> bytes:
-    """A Linux address of ``sock``'s family as a FreeBSD sockaddr."""
-    family = family_from_host(sock.family)
+def from_host_address(sock: socket.socket, address: Any, family: Optional[int] = None) -> bytes:
+    """A Linux address of ``sock``'s family (FreeBSD's ``family`` if known) as a FreeBSD sockaddr."""
+    if family is None:
+        family = family_from_host(sock.family)
     if family == c.AF_LOCAL:
         # Unnamed (or Linux-autobound abstract) local sockets have no FreeBSD name.
         if not address or (isinstance(address, bytes) and address[:1] == b"\0") or address[:1] == "\0":

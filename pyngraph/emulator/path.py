@@ -8,7 +8,7 @@ reaches a dying node (``ng_path_parse``/``ng_path2noderef``).
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi.constants import NG_PATHSIZ, Errno
 from .kernel import Kernel, fbsd_error
@@ -16,6 +16,10 @@ from .node import Hook, Node
 
 _ID = re.compile(r"\[((?:0[xX])?[0-9a-fA-F]+)\]\Z")
 _ULONG_MAX = (1 << 64) - 1
+# Paths parsed before (a handful in practice), bounded: path -> (node part, hook names).
+# Only well-formed paths are kept; a malformed one is parsed (and refused) every time.
+_PARSED_MAX = 1024
+_parsed: Dict[str, Tuple[Optional[str], Sequence[str]]] = {}
 
 
 def decode_id(name: str) -> int:
@@ -63,7 +67,14 @@ def find_node(kernel: Kernel, name: str, here: Optional[Node]) -> Optional[Node]
 
 def resolve(kernel: Kernel, here: Optional[Node], path: str) -> Tuple[Node, Optional[Hook]]:
     """The node ``path`` names, seen from ``here``, and the hook the last hop arrives on."""
-    node_part, hooks = parse_path(path)
+    parsed = _parsed.get(path)
+    if parsed is None:
+        node_part, names = parse_path(path)
+        parsed = node_part, tuple(names)
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.clear()
+        _parsed[path] = parsed
+    node_part, hooks = parsed
     if node_part is None:
         if here is None:
             raise fbsd_error(Errno.EINVAL, "relative path without a current node", path=path)

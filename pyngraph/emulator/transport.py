@@ -202,7 +202,7 @@ class ServerChannel:
             return False
         saved, kernel.current_source = kernel.current_source, watch
         try:
-            pcb._from_user(addr, payload)
+            pcb.from_user(addr, payload)
         finally:
             kernel.current_source = saved
         return True

@@ -26,17 +26,20 @@ import logging
 import os
 import socket
 import struct
+import threading
 from collections import deque
-from typing import TYPE_CHECKING, Deque, List, Optional
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from ...abi.args import AcceptReply, Sockopt
 from ...abi.constants import (
-    NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGF_RESP, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
+    AF_INET, NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGF_RESP, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
     NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT,
     NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT, Errno,
 )
 from ...abi.hookname import parse_hookname
 from ...abi.message import NgMesg
+from ...abi.sockaddr import SIZEOF_SOCKADDR_IN
+from ...abi.translate import family_from_host
 from ...ascii import CMDLISTS
 from ...errors import NetgraphError
 from .. import linux
@@ -53,6 +56,18 @@ OUTQ_MAX = 4 << 20  # bytes a stream socket's outgoing buffer may hold
 _SADATA_OFFSET = 2  # offsetof(struct sockaddr, sa_data)
 _U32 = struct.Struct("=I")
 _I32 = struct.Struct("=i")
+_SIN = struct.Struct("!BBH4s8x").pack  # an AF_INET sockaddr: sa_len, family, port, address, zeros
+_TAGS_MAX = 256  # source-address tags cached per node
+_STREAMS = (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
+_local = threading.local()  # each thread's receive buffer (node code of one kernel runs on one thread at a time)
+
+
+def _receive_buffer() -> memoryview:
+    try:
+        return _local.buffer  # type: ignore[no-any-return]
+    except AttributeError:
+        _local.buffer = memoryview(bytearray(IP_MAXPACKET))
+        return _local.buffer  # type: ignore[no-any-return]
 
 # ng_ksocket's private flags
 KSF_CONNECTING = 0x01
@@ -96,6 +111,10 @@ class KsocketNode(Node):
         self._held: Optional[bytes] = None  # a received stream chunk the peer refused
         self._paused: List[Watch] = []  # producers paused until the outgoing buffer drains
         self._fd = -1
+        self._family = 0  # the socket's FreeBSD family and kind, read once on attach
+        self._stream = False  # SOCK_STREAM
+        self._connection = False  # SOCK_STREAM or SOCK_SEQPACKET
+        self._tags: Dict[Any, Tags] = {}  # source address -> its tag (unconnected datagram sockets)
         self.drops = 0  # packets dropped at this node (each also logged at DEBUG)
 
     # --- hooks ---------------------------------------------------------------------
@@ -141,6 +160,10 @@ class KsocketNode(Node):
         sock.setblocking(False)
         self.sock = sock
         self._fd = sock.fileno()
+        self._family = family_from_host(sock.family)
+        kind = sock.type
+        self._stream = kind == socket.SOCK_STREAM
+        self._connection = kind in _STREAMS
 
     def _close_socket(self) -> None:
         sock, self.sock = self.sock, None
@@ -168,7 +191,7 @@ class KsocketNode(Node):
         return True
 
     def _connection_oriented(self) -> bool:
-        return self.sock is not None and self.sock.type in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
+        return self.sock is not None and self._connection
 
     def _rewatch(self) -> None:
         if self.sock is None:
@@ -222,7 +245,7 @@ class KsocketNode(Node):
     def _msg_bind(self, item: MsgItem, data: bytes) -> Result:
         sa = self._sockaddr_arg(data)
         sock = self._need_socket()
-        address = linux.to_host_address(sa, sock, "bind")
+        address = linux.to_host_address(sa, sock, "bind", self._family)
         try:
             sock.bind(address)
         except OSError as exc:
@@ -264,7 +287,7 @@ class KsocketNode(Node):
             raise fbsd_error(Errno.EOPNOTSUPP, "the socket is listening")
         if self.connected and self._connection_oriented():
             raise fbsd_error(Errno.EISCONN, "the socket is already connected")
-        address = linux.to_host_address(sa, sock, "connect")
+        address = linux.to_host_address(sa, sock, "connect", self._family)
         try:
             sock.connect(address)
         except BlockingIOError as exc:
@@ -295,7 +318,7 @@ class KsocketNode(Node):
             address = sock.getpeername() if peer else sock.getsockname()
         except OSError as exc:
             raise linux.host_error(exc, "getpeername" if peer else "getsockname") from None
-        return self.respond(item, linux.from_host_address(sock, address))
+        return self.respond(item, linux.from_host_address(sock, address, self._family))
 
     def _msg_setopt(self, item: MsgItem, data: bytes) -> Result:
         if len(data) < 8:
@@ -388,16 +411,17 @@ class KsocketNode(Node):
                 return
             self._held = None
             self._rewatch()
-        stream = sock.type == socket.SOCK_STREAM
-        connection = self._connection_oriented()
+        stream, connection = self._stream, self._connection
+        buffer = _receive_buffer()
+        buffers = [buffer]
         while self.sock is not None and self.hook is not None:
             if source is not None and source.paused:
                 return  # the receiver is full; it resumes us when it drains
             try:
                 if stream:
-                    data, msg_flags, address = sock.recv(IP_MAXPACKET), 0, None
+                    nbytes, msg_flags, address = sock.recv_into(buffer), 0, None
                 else:
-                    data, _, msg_flags, address = sock.recvmsg(IP_MAXPACKET)
+                    nbytes, _, msg_flags, address = sock.recvmsg_into(buffers)
             except BlockingIOError:
                 return
             except OSError as exc:
@@ -411,28 +435,46 @@ class KsocketNode(Node):
                 self.drops += 1
                 log.debug("%s: dropped a datagram larger than %d bytes", self.path, IP_MAXPACKET)
                 return
-            if not data:
+            if not nbytes:
                 if connection:
                     self._eof()
                 else:
                     self.drops += 1
                     log.debug("%s: dropped a zero-length datagram", self.path)
                 return
+            data = bytes(buffer[:nbytes])
             if stream:
                 if not self._forward_chunk(data):
                     return
                 continue
             tags: Tags = ()
             if not self.connected and address is not None:  # the source only when unconnected
-                try:
-                    tags = (sockaddr_tag(self.id, linux.from_host_address(sock, address)),)
-                except NetgraphError as exc:
-                    log.debug("%s: source address %r not tagged: %s", self.path, address, exc)
+                tags = self._tags.get(address) or self._source_tags(sock, address)
             error = self.send_data(hook, data, tags)
             if error:
                 self.drops += 1
                 log.debug("%s: datagram of %d bytes dropped by the peer: %s",
                           self.path, len(data), _errname(error))
+
+    def _source_tags(self, sock: socket.socket, address: Any) -> Tags:
+        """The source-address tag of a datagram from ``address`` (cached per node)."""
+        try:
+            if self._family == AF_INET:  # (host, port): the sockaddr packed directly
+                host, port = address
+                sa = _SIN(SIZEOF_SOCKADDR_IN, AF_INET, port, socket.inet_aton(host))
+            else:
+                sa = linux.from_host_address(sock, address, self._family)
+        except (NetgraphError, OSError, ValueError, TypeError, struct.error) as exc:
+            log.debug("%s: source address %r not tagged: %s", self.path, address, exc)
+            return ()
+        tags: Tags = (sockaddr_tag(self.id, sa),)
+        try:
+            if len(self._tags) >= _TAGS_MAX:
+                self._tags.clear()
+            self._tags[address] = tags
+        except TypeError:  # an unhashable address (none from Linux): not cached
+            pass
+        return tags
 
     def _forward_chunk(self, data: bytes) -> bool:
         """Send stream bytes out of the hook; a refused chunk is held and retried."""
@@ -462,14 +504,16 @@ class KsocketNode(Node):
         sock = self.sock
         if sock is None:
             return Errno.ENXIO
-        dest = self._destination(tags)
-        try:
-            address = None if dest is None else linux.to_host_address(dest, sock, "send")
-        except NetgraphError as exc:
-            return self._drop(data, f"bad destination: {exc}", int(exc.fbsd_errno or Errno.EINVAL))
-        if address is not None and self.connected:
-            return self._drop(data, "destination given on a connected socket", Errno.EISCONN)
-        if sock.type == socket.SOCK_STREAM:
+        address = None
+        if tags:
+            dest = self._destination(tags)
+            try:
+                address = None if dest is None else linux.to_host_address(dest, sock, "send", self._family)
+            except NetgraphError as exc:
+                return self._drop(data, f"bad destination: {exc}", int(exc.fbsd_errno or Errno.EINVAL))
+            if address is not None and self.connected:
+                return self._drop(data, "destination given on a connected socket", Errno.EISCONN)
+        if self._stream:
             if not self.connected:
                 return self._drop(data, "stream socket not connected", Errno.ENOTCONN)
             return self._send_stream(sock, data)

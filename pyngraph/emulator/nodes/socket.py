@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
-from typing import Deque, List, Optional
+from typing import Deque, Dict, List, Optional
 
 from ...abi.constants import (
     NG_CONTROL, NG_DATA, NG_NODESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
@@ -26,7 +26,7 @@ from ..kernel import Kernel, Watch, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
 from ..path import resolve
 from ..transport import (
-    MAX_DGRAM, UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, unframe, update,
+    MAX_DGRAM, UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, update,
 )
 
 log = logging.getLogger("pyngraph.emulator.socket")
@@ -47,6 +47,7 @@ class SocketNode(Node):
         self.control: Optional[ControlPcb] = None
         self.data: Optional[DataPcb] = None
         self.nolinger = False
+        self._prefixes: Dict[Hook, bytes] = {}  # each hook's name framed for the data socket
 
     def constructor(self) -> Result:
         # Only socket(2) makes socket nodes; MKPEER of "socket" is refused.
@@ -57,6 +58,7 @@ class SocketNode(Node):
         return None
 
     def disconnect(self, hook: Hook) -> None:
+        self._prefixes.pop(hook, None)
         self._hooks_changed()
         if self.nolinger and not self.hooks and self.valid:
             self.rmnode_self()
@@ -83,7 +85,10 @@ class SocketNode(Node):
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
         if self.data is None:
             return None  # no data socket: discarded
-        return self.data.deliver(frame(hook.name.encode("latin-1"), data))
+        prefix = self._prefixes.get(hook)
+        if prefix is None:  # the framed hook name, once per hook
+            prefix = self._prefixes[hook] = frame(hook.name.encode("latin-1"), b"")
+        return self.data.deliver(prefix + data)
 
     def shutdown(self) -> None:
         for pcb in (self.control, self.data):
@@ -239,6 +244,7 @@ class DataPcb(Pcb):
         kernel = self.kernel
         source = kernel.current_source
         rxbuf = kernel.rxbuf
+        view = memoryview(rxbuf)
         for _ in range(batch):
             sock = self.sock
             if sock is None:
@@ -252,7 +258,8 @@ class DataPcb(Pcb):
             if not n:
                 self.channel.close()
                 return
-            self._from_user(*unframe(bytes(memoryview(rxbuf)[:n])))
+            end = min(1 + rxbuf[0], n)  # unframe, copying each part once
+            self.from_user(bytes(view[1:end]), bytes(view[end:n]))
             if source is not None and source.paused:
                 return
 
@@ -275,7 +282,7 @@ class DataPcb(Pcb):
         finally:
             kernel.current_source = saved
 
-    def _from_user(self, addr: bytes, payload: bytes) -> None:
+    def from_user(self, addr: bytes, payload: bytes) -> None:
         """A packet the user sent: the checks were made user-side; re-check, then forward."""
         node = self.node
         if node is None:
