@@ -9,13 +9,14 @@ input raises ``InvalidArgumentError`` (FreeBSD EINVAL).
 from __future__ import annotations
 
 import struct
-from typing import Dict, List, NamedTuple, Union
+from typing import Callable, Dict, List, NamedTuple, TypeVar, Union
 
 from .constants import NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ
 from .fields import decode_fixed, einval, encode_fixed
 from .sockaddr import Sockaddr, decode_sockaddr
 
 Buffer = Union[bytes, bytearray, memoryview]
+T = TypeVar("T")
 
 _U32 = struct.Struct("=I")
 _NODEINFO = struct.Struct(f"={NG_NODESIZ}s{NG_TYPESIZ}sII")
@@ -228,6 +229,15 @@ class HookList(NamedTuple):
         return cls(node, links)
 
 
+def _counted(buf: Buffer, size: int, entry: Callable[[bytes, int], T], what: str, unit: str) -> List[T]:
+    """A u32 count followed by that many ``size``-byte entries (namelist, typelist)."""
+    _at_least(buf, 4, what)
+    raw = bytes(buf)
+    (count,) = _U32.unpack_from(raw)
+    _at_least(raw, 4 + size * count, f"{what} of {count} {unit}")
+    return [entry(raw, 4 + size * i) for i in range(count)]
+
+
 class NameList(NamedTuple):
     """``struct namelist``: the LISTNAMES/LISTNODES reply, 4 + 72 * n bytes."""
 
@@ -238,11 +248,7 @@ class NameList(NamedTuple):
 
     @classmethod
     def decode(cls, buf: Buffer) -> "NameList":
-        _at_least(buf, 4, "namelist")
-        raw = bytes(buf)
-        (count,) = _U32.unpack_from(raw)
-        _at_least(raw, 4 + SIZEOF_NODEINFO * count, f"namelist of {count} nodes")
-        return cls([NodeInfo._from(raw, 4 + SIZEOF_NODEINFO * i) for i in range(count)])
+        return cls(_counted(buf, SIZEOF_NODEINFO, NodeInfo._from, "namelist", "nodes"))
 
 
 class TypeInfo(NamedTuple):
@@ -274,11 +280,7 @@ class TypeList(NamedTuple):
 
     @classmethod
     def decode(cls, buf: Buffer) -> "TypeList":
-        _at_least(buf, 4, "typelist")
-        raw = bytes(buf)
-        (count,) = _U32.unpack_from(raw)
-        _at_least(raw, 4 + SIZEOF_TYPEINFO * count, f"typelist of {count} types")
-        return cls([TypeInfo._from(raw, 4 + SIZEOF_TYPEINFO * i) for i in range(count)])
+        return cls(_counted(buf, SIZEOF_TYPEINFO, TypeInfo._from, "typelist", "types"))
 
 
 class Sockopt(NamedTuple):
