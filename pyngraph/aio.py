@@ -429,7 +429,7 @@ class AioKSocket(AioNode):
                 raise
 
     async def bind(self, address: Any) -> None:
-        await self.sock.run(ops.ks_bind(self.path, encode_address(address)))
+        await self.sock.run(ops.ks_bind(self.path, encode_address(address, "bind", self.path)))
         self._binding.bound = True
 
     async def listen(self, backlog: int = 128) -> None:
@@ -441,7 +441,7 @@ class AioKSocket(AioNode):
             self._accepts.add(await self.sock.run(ops.ks_accept_request(self.path)))
 
     async def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # type: ignore[override]
-        await self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address), timeout))
+        await self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout))
         self._binding.bound = True
 
     async def accept_event(self, timeout: Optional[float] = None) -> AcceptEvent:

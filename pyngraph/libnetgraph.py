@@ -69,7 +69,7 @@ def NgAllocRecvAsciiMsg(cs: int) -> Tuple[NgMesg, str]:
 
 
 def NgSendData(ds: int, hook: Optional[str], data: Buffer) -> None:
-    """Send a packet out of our node's ``hook``; ``None``: plain send() (exactly one hook)."""
+    """Send a packet out of our node's ``hook``; ``None`` or ``""``: the node's only hook (EDESTADDRREQ otherwise)."""
     get_backend().NgSendData(ds, hook, data)
 
 

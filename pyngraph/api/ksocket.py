@@ -83,16 +83,22 @@ def _hint(name: str) -> str:
     return "the form is family/type/protocol, e.g. inet/dgram/udp"
 
 
-def encode_address(address: Any) -> bytes:
-    """A FreeBSD sockaddr for ``address``: ``(host, port)`` (IPv4 or IPv6 host), a path, or a Sockaddr."""
-    if isinstance(address, Sockaddr):
-        return encode_sockaddr(address.family, address.address)
-    if isinstance(address, str):
-        return encode_sockaddr(AF_LOCAL, address)
-    if isinstance(address, tuple) and address and isinstance(address[0], str):
-        family = AF_INET6 if ":" in address[0] else AF_INET
-        return encode_sockaddr(family, address)
-    raise invalid(f"address {address!r} is not (host, port), a local path or a Sockaddr", "bind/connect")
+def encode_address(address: Any, command: str, path: str) -> bytes:
+    """A FreeBSD sockaddr for ``address``: ``(host, port)`` (IPv4 or IPv6 host), a path, or a Sockaddr.
+
+    A bad address is an InvalidArgumentError of ``command`` at ``path``.
+    """
+    try:
+        if isinstance(address, Sockaddr):
+            return encode_sockaddr(address.family, address.address)
+        if isinstance(address, str):
+            return encode_sockaddr(AF_LOCAL, address)
+        if isinstance(address, tuple) and address and isinstance(address[0], str):
+            family = AF_INET6 if ":" in address[0] else AF_INET
+            return encode_sockaddr(family, address)
+    except NetgraphError as exc:
+        raise rename(exc, command, path, detail=detail_of(exc)) from exc
+    raise invalid(f"address {address!r} is not (host, port), a local path or a Sockaddr", command, path)
 
 
 class Accepts:
@@ -184,7 +190,7 @@ class KSocket(Node):
 
     def bind(self, address: Any) -> None:
         """Bind the socket: ``("127.0.0.1", 0)``, ``("::1", 5000)``, a local path."""
-        self.sock.run(ops.ks_bind(self.path, encode_address(address)))
+        self.sock.run(ops.ks_bind(self.path, encode_address(address, "bind", self.path)))
         self._binding.bound = True
 
     def listen(self, backlog: int = 128) -> None:
@@ -199,7 +205,7 @@ class KSocket(Node):
         After ``timeout`` seconds TimedOutError is raised, but the connect goes on
         in the kernel: its outcome arrives later as a ConnectEvent.
         """
-        self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address), timeout))
+        self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout))
         self._binding.bound = True
 
     def accept(self, hook: Optional[str] = None, *, to: Optional[Node] = None,

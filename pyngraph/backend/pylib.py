@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 from ..abi.args import NodeInfo
 from ..abi.constants import (
     NG_CONTROL, NG_DATA, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NGF_RESP, NGM_ASCII2BINARY,
-    NGM_BINARY2ASCII, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_NAME, NGM_NODEINFO,
+    NGM_BINARY2ASCII, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_NAME, NGM_NODEINFO, Errno,
 )
 from ..abi.message import HEADER_SIZE, NgMesg, encode_message
 from ..errors import NetgraphError
@@ -35,6 +35,7 @@ LogFunc = Callable[[str], None]
 
 _logger = logging.getLogger("pyngraph.libnetgraph")
 _WHITESPACE = " \t\n\v\f\r"
+_INT_MIN, _UINT_MAX = -(1 << 31), (1 << 32) - 1
 _DEFAULT_RCVBUF = 20480  # net.graph.recvspace, if the descriptor cannot tell
 _DEBUG_ARGS_MAX = 2048  # argument bytes the level-3 decoder sends for conversion
 _cmdstrs: Dict[int, str] = {}  # cmd -> the "cmd%d" cmdstr libnetgraph puts in every message
@@ -235,6 +236,9 @@ class PyLibNetgraph:
 
     def _send(self, cs: int, path: str, cookie: int, cmd: int, args: Buffer, command: Optional[str]) -> int:
         """Send a new message; ``command`` None names it ``NgSendMsg cookie C cmd N`` (built on failure only)."""
+        if not (_INT_MIN <= cookie <= _UINT_MAX and _INT_MIN <= cmd <= _UINT_MAX):  # C's int arguments
+            raise NetgraphError.from_fbsd(Errno.EINVAL, f"cookie {cookie} or cmd {cmd} does not fit 32 bits",
+                                          path=path, command=command or "NgSendMsg")
         token = _state.next_token()
         wire_cmd = cmd & 0xFFFFFFFF
         cmdstr = _cmdstrs.get(wire_cmd)

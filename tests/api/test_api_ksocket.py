@@ -182,3 +182,14 @@ def test_inet6_ksocket(sock: SockNode) -> None:
         peer.settimeout(3)
         peer.sendto(b"over v6", ("::1", port))
         assert ks.recv(timeout=3) == b"over v6"
+
+
+@pytest.mark.parametrize("address", [("bad", 1), ("127.0.0.1", 70000), ("127.0.0.1", 1, 2), 42])
+def test_bad_address_names_the_node_and_the_command(address) -> None:
+    with SockNode() as sock:
+        ks = sock.ksocket("inet", "dgram", "udp")
+        for command, call in (("bind", ks.bind), ("connect", ks.connect)):
+            with pytest.raises(InvalidArgumentError) as info:
+                call(address)
+            assert info.value.command == command and info.value.path == ks.path
+            assert command in str(info.value) and ks.path in str(info.value)

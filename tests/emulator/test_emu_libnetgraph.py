@@ -13,6 +13,7 @@ import pytest
 
 from pyngraph import libnetgraph as ng
 from pyngraph.abi.constants import NGM_ECHO_COOKIE, NGM_GENERIC_COOKIE, NGM_NODEINFO
+from pyngraph.backend import get_backend
 from pyngraph.backend.pylib import hexdump
 from pyngraph.errors import NetgraphError, NoSuchNodeError
 
@@ -125,3 +126,16 @@ def test_hexdump_format() -> None:
         "0000:  48 65 6c 6c 6f 2c 20 70 65 65 72 21 00            Hello, peer!.      "
     ]
     assert hexdump(bytes(range(17)))[1] == "0010:  10 " + "   " * 15 + "  ." + "  " * 15
+
+
+@pytest.mark.parametrize("cookie, cmd", [(1 << 32, 6), (NGM_GENERIC_COOKIE, 1 << 40), (-(1 << 31) - 1, 1)])
+def test_cookie_or_cmd_wider_than_c_int_is_einval_as_on_freebsd(cookie: int, cmd: int) -> None:
+    cs, ds = ng.NgMkSockNode(None, True)
+    try:
+        with pytest.raises(OSError) as info:
+            ng.NgSendMsg(cs, ".", cookie, cmd)
+        assert info.value.errno == errno.EINVAL and "32 bits" in str(info.value)
+    finally:
+        transport = get_backend().transport
+        transport.close(ds)
+        transport.close(cs)
