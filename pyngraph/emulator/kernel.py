@@ -180,6 +180,7 @@ class Kernel:
         self._thread: Optional[threading.Thread] = None
         self._ident: Optional[int] = None  # the thread inside run()
         self._stopping = False
+        self._retired: Set[int] = set()  # fds unwatched since the last poll (their numbers may be reused)
         self.errors = 0  # exceptions caught where none should be (bugs); see bug()
         self.rxbuf = bytearray(_RXBUF)  # the kernel thread's receive buffer (one datagram)
         self.watch_fd(self._wake_r.fileno(), self._on_wake)
@@ -222,11 +223,6 @@ class Kernel:
         self.drain()
         for channel in list(self.channels):
             channel.close()
-
-    def in_kernel(self) -> bool:
-        """True while this thread runs kernel code (or while no thread runs the kernel)."""
-        ident = get_ident()
-        return self._ident is None or ident == self._ident or ident == self._holder
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` inside the kernel and return its result (thread-safe).
@@ -294,15 +290,17 @@ class Kernel:
         while not self._stopping:
             ready = poll(0 if self._queue else None)
             with lock:
+                retired = self._retired
                 for fd, mask in ready:
                     watch = watches.get(fd)
-                    if watch is None:
+                    if watch is None or fd in retired:  # unwatched since the poll: maybe reused
                         continue
                     if mask & writable and watch.on_writable is not None:
                         self._dispatch(watch, watch.on_writable)
                     if (mask & readable and watch.on_readable is not None
                             and not watch.paused and watches.get(fd) is watch):
                         self._dispatch(watch, watch.on_readable)
+                retired.clear()  # level-triggered: a real event comes again on the next poll
                 if self._queue:
                     self.drain()
 
@@ -342,6 +340,7 @@ class Kernel:
         if watch is not None:
             watch.on_readable = watch.on_writable = None
             self._poller.forget(fd)
+            self._retired.add(fd)
 
     def watch_of(self, fd: int) -> Optional[Watch]:
         """The :class:`Watch` of a watched descriptor (None: not watched)."""

@@ -125,6 +125,10 @@ class LimitedKernel(Kernel):
 
     def make_node_common(self, type_name: str) -> Node:
         client = self.current_client()
+        if type_name == "ksocket" and client is not None and client.cred.uid not in (0, os.geteuid()):
+            # A ksocket's socket is the daemon's, with the daemon's rights: a group member
+            # admitted by --group must not act with them (FreeBSD: only root uses netgraph).
+            raise fbsd_error(Errno.EPERM, f"ksocket: uid {client.cred.uid} is neither root nor the daemon's owner")
         limit = self.limits.max_nodes
         if client is not None and limit and len(client.nodes) >= limit:
             raise fbsd_error(Errno.ENOMEM, f"client pid {client.cred.pid} has {limit} nodes (--max-nodes)")

@@ -236,7 +236,11 @@ class ServerChannel:
             if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_SEQPACKET:
                 sock.close()
                 raise _fbsd_error(Errno.EINVAL, "the descriptor is not an AF_UNIX SOCK_SEQPACKET socket")
-            self.pcb = ng_socket.attach(self.kernel, body[0], sock, self)
+            try:
+                self.pcb = ng_socket.attach(self.kernel, body[0], sock, self)
+            except BaseException:
+                sock.close()
+                raise
             return b""
         for fd in fds:
             socket.close(fd)

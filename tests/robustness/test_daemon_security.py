@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import pytest
 
@@ -89,8 +89,20 @@ def _try(path: str) -> str:
     return "admitted"
 
 
-def _as_user(path: str, uid: int, gid: int, extra_groups: Optional[List[int]] = None) -> str:
-    """:func:`_try` in a forked child that first took ``uid``/``gid`` (os.setuid: root only)."""
+def _try_ksocket(path: str) -> str:
+    """Make a socket node on the daemon at ``path`` and a ksocket beside it; the verdict."""
+    lib = PyLibNetgraph(EmulatedTransport(path))
+    try:
+        cs, _ = lib.NgMkSockNode(None, False)
+        lib.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer("ksocket", "ks", "inet/dgram/udp").encode())
+    except OSError as exc:
+        return f"{errno.errorcode.get(exc.errno or 0)} | {exc}"
+    return "admitted"
+
+
+def _as_user(path: str, uid: int, gid: int, extra_groups: Optional[List[int]] = None,
+             probe: Callable[[str], str] = _try) -> str:
+    """``probe`` in a forked child that first took ``uid``/``gid`` (os.setuid: root only)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -99,7 +111,7 @@ def _as_user(path: str, uid: int, gid: int, extra_groups: Optional[List[int]] = 
             os.setgroups(extra_groups or [])
             os.setgid(gid)
             os.setuid(uid)
-            verdict = _try(path)
+            verdict = probe(path)
         except BaseException as exc:
             verdict = f"child failed: {exc!r}"
         os.write(w, verdict.encode())
@@ -150,6 +162,9 @@ def test_group_members_are_admitted_others_not(open_dir: Path) -> None:
     try:
         assert _as_user(daemon.path, NOBODY, group.gr_gid) == "admitted"
         assert _as_user(daemon.path, NOBODY, NOBODY, [group.gr_gid]) == "admitted"  # supplementary group
+        # ...but a ksocket would act with the daemon's rights: only root or the owner gets one
+        assert _as_user(daemon.path, NOBODY, group.gr_gid, probe=_try_ksocket).startswith("EPERM")
+        assert _try_ksocket(daemon.path) == "admitted"
         assert _as_user(daemon.path, NOBODY, NOBODY).startswith("EACCES")
         os.chmod(daemon.path, 0o666)
         assert _as_user(daemon.path, NOBODY, NOBODY).startswith("EPERM")

@@ -372,6 +372,7 @@ class DataPcb(Pcb):
         self.node = None
         self.gone = True
         self.push_update()
+        self._release()  # nothing arrives any more: the producers need not wait for this reader
         if self._backlog:
             self._close_when_drained = True  # let the user read what was accepted
         else:
