@@ -26,6 +26,14 @@ def vectors_dir() -> Path:
     return VECTORS
 
 
+@pytest.fixture
+def kernel() -> Any:
+    """The process's emulated kernel (what the in-process emulated backend talks to)."""
+    from pyngraph.emulator.kernel import default_kernel
+
+    return default_kernel()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--vm", action="store_true", default=False,

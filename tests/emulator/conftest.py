@@ -13,7 +13,7 @@ from pyngraph.abi import Connect, Mkpeer, Name, NgMesg, NodeInfo, Rmhook
 from pyngraph.abi.constants import (
     NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NAME, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN,
 )
-from pyngraph.emulator.kernel import Kernel, default_kernel
+from pyngraph.emulator.kernel import Kernel
 
 G = NGM_GENERIC_COOKIE
 
@@ -22,11 +22,6 @@ G = NGM_GENERIC_COOKIE
 def emulated() -> Iterator[None]:
     with backends.using("emulated"):
         yield
-
-
-@pytest.fixture
-def kernel() -> Kernel:
-    return default_kernel()
 
 
 class Sock:

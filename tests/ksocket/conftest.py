@@ -8,18 +8,12 @@ import pytest
 from ks_support import User
 
 from pyngraph import backend as backends
-from pyngraph.emulator.kernel import Kernel, default_kernel
 
 
 @pytest.fixture(autouse=True)
 def emulated() -> Iterator[None]:
     with backends.using("emulated"):
         yield
-
-
-@pytest.fixture
-def kernel() -> Kernel:
-    return default_kernel()
 
 
 @pytest.fixture
