@@ -36,6 +36,8 @@ log = logging.getLogger("pyngraph.emulator")
 
 _ID_MASK = 0xFFFFFFFF
 _MAX_DEPTH = 32  # direct data calls nested deeper than this are queued (netgraph's stack check)
+_DIRECT_BUDGET = 256  # direct data calls under one outermost call; then queued (fan-out loops)
+_MAX_QUEUED_DATA = 4096  # net.graph.maxdata: queued packets; beyond it a packet is dropped (ENOBUFS)
 _RXBUF = 65536 + 512  # > transport.MAX_FRAME: any datagram a user or ksocket sends
 _DRAIN_LIMIT = 100_000  # items one drain may run; bounds livelocked loops (echo <-> echo)
 
@@ -168,6 +170,8 @@ class Kernel:
         self._last_id = 0
         self._queue: Deque[Tuple[Optional[Node], Callable[..., Any], tuple, Optional[Watch]]] = deque()
         self._depth = 0
+        self._direct = 0  # direct data calls since the outermost one began
+        self._queued_data = 0  # packets waiting in the queue
         self._poller = _Poller()
         self._watches: Dict[int, Watch] = {}
         self.lock = threading.RLock()  # held by whichever thread runs kernel code
@@ -384,6 +388,8 @@ class Kernel:
                     return
                 node, fn, args, source = queue.popleft()
                 if node is not None and not node.valid:
+                    if fn == self._rcvdata_queued:
+                        self._queued_data -= 1
                     continue
                 self.current_source = source
                 try:
@@ -549,10 +555,20 @@ class Kernel:
         peer = hook.peer
         if not hook.valid or peer is None or not peer.valid or not peer.node.valid:
             return Errno.ENETDOWN
-        if peer.force_queue or self._depth >= _MAX_DEPTH:
-            self.queue_call(peer.node, self._rcvdata, peer, data, tags)
+        if self._depth == 0:
+            self._direct = 0
+        if peer.force_queue or self._depth >= _MAX_DEPTH or self._direct >= _DIRECT_BUDGET:
+            if self._queued_data >= _MAX_QUEUED_DATA:
+                return Errno.ENOBUFS  # as FreeBSD when its data items run out
+            self._queued_data += 1
+            self.queue_call(peer.node, self._rcvdata_queued, peer, data, tags)
             return 0
+        self._direct += 1
         return self._rcvdata(peer, data, tags)
+
+    def _rcvdata_queued(self, hook: Hook, data: bytes, tags: Tags) -> int:
+        self._queued_data -= 1
+        return self._rcvdata(hook, data, tags)
 
     def _rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> int:
         if not hook.valid:

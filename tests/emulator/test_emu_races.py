@@ -10,10 +10,10 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from pyngraph import libnetgraph as ng
-from pyngraph.abi import Connect, Mkpeer, encode_sockaddr
+from pyngraph.abi import Connect, Mkpeer, NodeInfo, encode_sockaddr
 from pyngraph.abi.constants import (
     AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER,
-    NGM_SHUTDOWN,
+    NGM_NODEINFO, NGM_SHUTDOWN,
 )
 from pyngraph.backend import get_backend
 from pyngraph.emulator.kernel import Kernel
@@ -94,3 +94,26 @@ def test_a_gone_socket_node_does_not_hold_its_producers_paused(socks) -> None:
             time.sleep(0.01)
     assert select.select([ds_b], [], [], 5)[0], "B's traffic to its echo node stalled"
     assert ng.NgRecvData(ds_b, 100) == (b"hello", "e")
+
+
+def test_a_packet_storm_in_a_looped_hub_does_not_stop_the_kernel(kernel: Kernel, socks) -> None:
+    """A hub linked to itself copies each packet forever (as on FreeBSD); the kernel keeps serving.
+
+    Queued packets are capped like net.graph.maxdata, so the storm is bounded
+    in memory; a control message still gets through and can end it.
+    """
+    cs, ds = ng.NgMkSockNode(None, True)
+    socks.append((cs, ds))
+    ng.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer("hub", "h", "in").encode())
+    for a, b in (("l1", "l2"), ("l3", "l4")):  # two loops back into the same hub
+        ng.NgSendMsg(cs, "h", G, NGM_CONNECT, Connect(".", a, b).encode())
+    ng.NgSendData(ds, "h", b"storm")
+    ng.NgSendMsg(cs, "h", G, NGM_NODEINFO)
+    assert select.select([cs], [], [], 30)[0], "the kernel stopped answering during the storm"
+    reply, _ = ng.NgAllocRecvMsg(cs)
+    assert NodeInfo.decode(reply.data).type == "hub"
+    ng.NgSendMsg(cs, "h", G, NGM_SHUTDOWN)
+    deadline = time.monotonic() + 30
+    while kernel.call(lambda: kernel._queued_data) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert kernel.call(lambda: kernel._queued_data) == 0
