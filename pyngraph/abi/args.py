@@ -9,10 +9,10 @@ input raises ``InvalidArgumentError`` (FreeBSD EINVAL).
 from __future__ import annotations
 
 import struct
-from typing import Callable, Dict, List, NamedTuple, TypeVar, Union
+from typing import Callable, List, NamedTuple, TypeVar, Union
 
 from .constants import NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ
-from .fields import decode_fixed, einval, encode_fixed
+from .fields import DECODED, ENCODED, decode_fixed, decode_fixed_cached, einval, encode_fixed, encode_fixed_cached
 from .sockaddr import Sockaddr, decode_sockaddr
 
 Buffer = Union[bytes, bytearray, memoryview]
@@ -26,40 +26,11 @@ _SOCKOPT = struct.Struct("=ii")
 _MKPEER = struct.Struct(f"={NG_TYPESIZ}s{NG_HOOKSIZ}s{NG_HOOKSIZ}s")
 _CONNECT = struct.Struct(f"={NG_PATHSIZ}s{NG_HOOKSIZ}s{NG_HOOKSIZ}s")
 
-# Fields seen before (a handful of names in practice), bounded: (str, size) -> padded
-# field, and field -> str.  Only valid fields are cached, so errors stay as they were.
-_CACHE_MAX = 4096
 _new = tuple.__new__  # a NamedTuple built without its Python-level __new__
-_encoded: Dict[int, Dict[str, bytes]] = {NG_TYPESIZ: {}, NG_PATHSIZ: {}}  # by field size
-_encoded32 = _encoded[NG_TYPESIZ]
-_decoded: Dict[bytes, str] = {}
-assert NG_TYPESIZ == NG_HOOKSIZ == NG_NODESIZ  # the 32-byte names share one cache
-
-
-def _enc(value: str, size: int, what: str) -> bytes:
-    """``encode_fixed`` with a cache of the fields already checked."""
-    cache = _encoded[size]
-    try:
-        raw = cache.get(value)
-    except TypeError:  # unhashable: encode_fixed gives the error
-        raw = None
-    if raw is None:
-        raw = encode_fixed(value, size, what)
-        if len(cache) >= _CACHE_MAX:
-            cache.clear()
-        cache[value] = raw
-    return raw
-
-
-def _dec(raw: bytes) -> str:
-    """``decode_fixed`` with a cache of the fields already read."""
-    text = _decoded.get(raw)
-    if text is None:
-        text = decode_fixed(raw)
-        if len(_decoded) >= _CACHE_MAX:
-            _decoded.clear()
-        _decoded[raw] = text
-    return text
+_encoded32 = ENCODED[NG_TYPESIZ]
+_decoded = DECODED
+_enc = encode_fixed_cached
+_dec = decode_fixed_cached
 
 
 def _exact(buf: Buffer, size: int, what: str) -> bytes:

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Dict
+
 from ..errors import InvalidArgumentError, NetgraphError
-from .constants import Errno
+from .constants import NG_CMDSTRSIZ, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ, Errno
+
+# Fields seen before (a handful of names in practice), bounded: str -> padded field by
+# field size, and field -> str.  Only valid fields are cached, so errors stay as they were.
+CACHE_MAX = 4096
+ENCODED: Dict[int, Dict[str, bytes]] = {NG_TYPESIZ: {}, NG_PATHSIZ: {}}
+DECODED: Dict[bytes, str] = {}
+assert NG_TYPESIZ == NG_HOOKSIZ == NG_NODESIZ == NG_CMDSTRSIZ  # the 32-byte fields share one cache
 
 
 def einval(detail: str) -> InvalidArgumentError:
@@ -35,3 +44,29 @@ def decode_fixed(raw: bytes) -> str:
     raw = raw[:-1]
     end = raw.find(b"\0")
     return (raw if end < 0 else raw[:end]).decode("latin-1")
+
+
+def encode_fixed_cached(value: str, size: int, what: str) -> bytes:
+    """:func:`encode_fixed` with a cache of the fields already checked (size 32 or 512)."""
+    cache = ENCODED[size]
+    try:
+        raw = cache.get(value)
+    except TypeError:  # unhashable: encode_fixed gives the error
+        raw = None
+    if raw is None:
+        raw = encode_fixed(value, size, what)
+        if len(cache) >= CACHE_MAX:
+            cache.clear()
+        cache[value] = raw
+    return raw
+
+
+def decode_fixed_cached(raw: bytes) -> str:
+    """:func:`decode_fixed` with a cache of the fields already read."""
+    text = DECODED.get(raw)
+    if text is None:
+        text = decode_fixed(raw)
+        if len(DECODED) >= CACHE_MAX:
+            DECODED.clear()
+        DECODED[raw] = text
+    return text

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Dict, Tuple, Union
+from typing import Tuple, Union
 
 from .constants import NG_CMDSTRSIZ, NG_VERSION, NGF_RESP
-from .fields import einval, encode_fixed
+from .fields import DECODED, ENCODED, decode_fixed_cached, einval, encode_fixed_cached
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -16,32 +16,8 @@ _HEADER = struct.Struct(f"=BBHIIIII{NG_CMDSTRSIZ}s")
 HEADER_SIZE = _HEADER.size
 assert HEADER_SIZE == 56
 
-# cmdstr fields seen before: str -> checked field, field -> str (a handful of commands in practice)
-_CMDSTR_CACHE_MAX = 1024
-_encoded_cmdstr: Dict[str, bytes] = {}
-_decoded_cmdstr: Dict[bytes, str] = {}
-
-
-def _cmdstr_field(cmdstr: str) -> bytes:
-    raw = _encoded_cmdstr.get(cmdstr)
-    if raw is None:
-        raw = encode_fixed(cmdstr, NG_CMDSTRSIZ, "cmdstr")
-        if len(_encoded_cmdstr) >= _CMDSTR_CACHE_MAX:
-            _encoded_cmdstr.clear()
-        _encoded_cmdstr[cmdstr] = raw
-    return raw
-
-
-def _cmdstr_text(field: bytes) -> str:
-    text = _decoded_cmdstr.get(field)
-    if text is None:
-        raw = field[: NG_CMDSTRSIZ - 1]
-        end = raw.find(b"\0")
-        text = (raw if end < 0 else raw[:end]).decode("latin-1")
-        if len(_decoded_cmdstr) >= _CMDSTR_CACHE_MAX:
-            _decoded_cmdstr.clear()
-        _decoded_cmdstr[field] = text
-    return text
+_encoded_cmdstr = ENCODED[NG_CMDSTRSIZ]
+_decoded_cmdstr = DECODED
 
 
 def encode_message(cmd: int, typecookie: int, data: Buffer = b"", flags: int = 0, token: int = 0,
@@ -49,7 +25,7 @@ def encode_message(cmd: int, typecookie: int, data: Buffer = b"", flags: int = 0
     """``NgMesg(cmd, typecookie, data, flags, token, cmdstr).encode()`` without the object."""
     try:
         header = _HEADER.pack(NG_VERSION, 0, 0, len(data), cmd, flags, token, typecookie,
-                              _encoded_cmdstr.get(cmdstr) or _cmdstr_field(cmdstr))
+                              _encoded_cmdstr.get(cmdstr) or encode_fixed_cached(cmdstr, NG_CMDSTRSIZ, "cmdstr"))
     except struct.error as exc:
         raise einval(f"message header field out of range: {exc}") from None
     return header + data
@@ -83,7 +59,7 @@ class NgMesg:
             header = _HEADER.pack(
                 self.version, self.spare, self.spare2, len(self.data), self.cmd,
                 self.flags, self.token, self.typecookie,
-                _encoded_cmdstr.get(self.cmdstr) or _cmdstr_field(self.cmdstr),
+                _encoded_cmdstr.get(self.cmdstr) or encode_fixed_cached(self.cmdstr, NG_CMDSTRSIZ, "cmdstr"),
             )
         except struct.error as exc:
             raise einval(f"message header field out of range: {exc}") from None
@@ -99,7 +75,7 @@ class NgMesg:
         version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
         if version != NG_VERSION:
             raise einval(f"message version {version}, expected {NG_VERSION}")
-        text = _decoded_cmdstr.get(cmdstr) or _cmdstr_text(cmdstr)
+        text = _decoded_cmdstr.get(cmdstr) or decode_fixed_cached(cmdstr)
         return cls(cmd, cookie, b"", flags, token, text, version, spare, spare2), arglen
 
     @classmethod
@@ -113,7 +89,7 @@ class NgMesg:
             raise einval(f"message version {version}, expected {NG_VERSION}")
         if arglen != size - HEADER_SIZE:
             raise einval(f"arglen {arglen} but {size - HEADER_SIZE} argument bytes follow the header")
-        text = _decoded_cmdstr.get(cmdstr) or _cmdstr_text(cmdstr)
+        text = _decoded_cmdstr.get(cmdstr) or decode_fixed_cached(cmdstr)
         return cls(cmd, cookie, bytes(buf[HEADER_SIZE:]), flags, token, text, version, spare, spare2)
 
     def reply(self, data: bytes = b"") -> "NgMesg":
