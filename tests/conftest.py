@@ -1,29 +1,26 @@
-"""Shared fixtures: the FreeBSD-produced vectors in ../shared/vectors."""
+"""Shared fixtures, the --vm option, and the guard that no test reads beside the repository."""
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
+
+import repo_guard
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-VECTORS = REPO.parent / "shared" / "vectors"
+def pytest_configure(config: pytest.Config) -> None:
+    repo_guard.install(REPO)
 
 
-def load_jsonl(name: str) -> List[Dict[str, Any]]:
-    """Load one JSON-lines vector file from ../shared/vectors."""
-    path = VECTORS / name
-    if not path.exists():
-        pytest.fail(f"test vectors missing: {path} (expected ../shared/vectors beside the repo)")
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-@pytest.fixture(scope="session")
-def vectors_dir() -> Path:
-    return VECTORS
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that opened anything beside the repository fails: the repository must be self-contained."""
+    if repo_guard.OPENED_BESIDE:
+        sys.stderr.write("tests opened paths outside the repository: "
+                         + ", ".join(sorted(set(repo_guard.OPENED_BESIDE))) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

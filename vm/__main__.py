@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
                                 epilog="Arguments after '--' are passed to pytest inside the VM.")
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="create, boot and (first time) provision the VM")
-    sub.add_parser("sync", help="copy the repository and ../shared into the VM again")
+    sub.add_parser("sync", help="copy the repository into the VM again")
     test = sub.add_parser("test", help="run the suite as root in the VM; JUnit report to vm/reports/")
     run = sub.add_parser("run", help="up, then test")
     sub.add_parser("halt", help="shut the VM down")

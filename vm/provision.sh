@@ -2,7 +2,7 @@
 # Provision the FreeBSD test VM (run as root by Vagrant's shell provisioner):
 # the netgraph modules the suite uses (now and at every boot), Python 3, and a
 # virtual environment with pyngraph and its test extras.
-#   $1  directory holding main/ (the repository) and shared/   (default /home/vagrant/pyngraph)
+#   $1  directory holding main/ (the repository)                (default /home/vagrant/pyngraph)
 #   $2  virtual environment to create                          (default /home/vagrant/pyngraph-venv)
 set -eu
 

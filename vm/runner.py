@@ -170,7 +170,7 @@ class Vm:
         self._lifecycle("up", lambda: self._v.up(provider=chosen))
 
     def sync(self) -> None:
-        """Copy the repository and ../shared into the running VM again."""
+        """Copy the repository into the running VM again."""
         done = subprocess.run([self.vagrant_exe, "rsync"], cwd=self.root)
         if done.returncode != 0:
             raise VmError(f"'vagrant rsync' failed with exit status {done.returncode}")

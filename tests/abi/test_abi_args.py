@@ -29,7 +29,7 @@ from pyngraph.abi import constants as c
 from pyngraph.abi import structs
 from pyngraph.errors import InvalidArgumentError
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "data"
 
 NODE = NodeInfo("ng0", "ksocket", 0x1A, 1)
 LINK = LinkInfo("inet/dgram/udp", "ks", NodeInfo("", "socket", 3, 1))

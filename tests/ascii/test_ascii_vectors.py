@@ -1,4 +1,4 @@
-"""Conformance with FreeBSD 14: every vector of ../shared/vectors/ng_parse.jsonl.
+"""Conformance with FreeBSD 14: every vector of tests/data/ng_parse.jsonl.
 
 Each vector is checked twice: through the argument-level functions
 (``parse_args``/``unparse_args``) and through the kernel handlers the emulated
@@ -22,7 +22,7 @@ from pyngraph.ascii import CMDLISTS, ParseError, kernel_ascii2binary, kernel_bin
 from pyngraph.ascii.convert import find_by_name, find_by_number, parse_args, unparse_args
 from pyngraph.errors import NetgraphError
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "ng_parse.jsonl"
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "ng_parse.jsonl"
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="vectors are FreeBSD/amd64 (little endian)")
 

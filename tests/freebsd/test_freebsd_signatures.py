@@ -1,4 +1,4 @@
-"""The ctypes table of libng.py against the prototypes of netgraph.h restated in userland.md §2.4."""
+"""The ctypes table of libng.py against the prototypes of netgraph.h (tests/data/netgraph_h.prototypes)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from pyngraph.backend.freebsd import errlog, libng
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "userland.md"
-_HEADING = re.compile(r"^#### `(?P<ret>[\w ]+?)\s*(?P<name>Ng\w+)\((?P<args>.*)\);`", re.M)
+PROTOTYPES = Path(__file__).resolve().parents[1] / "data" / "netgraph_h.prototypes"
+_PROTOTYPE = re.compile(r"^(?P<ret>[\w ]+?)\s*(?P<name>Ng\w+)\((?P<args>.*)\);$", re.M)
 
 # C parameter types of netgraph.h -> the ctypes type that passes them.
 _C_TYPES = {
@@ -57,9 +57,8 @@ def _param_type(param: str) -> object:
 
 
 def _prototypes() -> Dict[str, Tuple[str, List[str]]]:
-    if not SPEC.exists():
-        pytest.fail(f"spec missing: {SPEC} (expected ../shared beside the repo)")
-    return {m["name"]: (m["ret"].strip(), _split_params(m["args"])) for m in _HEADING.finditer(SPEC.read_text())}
+    text = PROTOTYPES.read_text(encoding="utf-8")
+    return {m["name"]: (m["ret"].strip(), _split_params(m["args"])) for m in _PROTOTYPE.finditer(text)}
 
 
 def test_every_function_of_netgraph_h_is_declared() -> None:

@@ -1,9 +1,8 @@
-"""sockaddr_ng bytes against the worked examples of userland.md §1.2 and the kernel's forms."""
+"""sockaddr_ng bytes against worked examples (tests/data/sockaddr_ng.examples) and the kernel's forms."""
 
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 from typing import List, Tuple
 
@@ -12,17 +11,13 @@ import pytest
 from pyngraph.backend.freebsd import sockaddr
 from pyngraph.errors import InvalidArgumentError
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "userland.md"
-# e.g.  * bind to name `foo`: `b"\x06\x20foo\x00"`
-_EXAMPLE = re.compile(r"^\* [^`]*`(?P<text>[^`]+)`[^`]*: `(?P<bytes>b\"[^`]+\")`", re.M)
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "sockaddr_ng.examples"
 
 
 def _examples() -> List[Tuple[str, bytes]]:
-    if not SPEC.exists():
-        pytest.fail(f"spec missing: {SPEC} (expected ../shared beside the repo)")
-    section = SPEC.read_text().split("Worked `sockaddr_ng` byte strings", 1)[1].split("###", 1)[0]
-    found = [(m["text"], ast.literal_eval(m["bytes"])) for m in _EXAMPLE.finditer(section)]
-    assert len(found) == 4, "userland.md §1.2 lists four worked examples"
+    lines = EXAMPLES.read_text(encoding="utf-8").splitlines()
+    found = [(text, ast.literal_eval(raw)) for text, raw in (line.split("\t") for line in lines if line)]
+    assert len(found) == 4, "four worked examples: a bind name, a node path, a control path, a hook"
     return found
 
 

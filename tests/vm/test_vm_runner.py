@@ -149,7 +149,7 @@ def test_vagrantfile_and_runner_agree_on_guest_paths() -> None:
     text = (REPO / "Vagrantfile").read_text()
     assert f'guest_root = "{runner.GUEST_ROOT}"' in text
     assert f'guest_venv = "{runner.GUEST_VENV}"' in text
-    assert '"#{guest_root}/main"' in text and '"#{guest_root}/shared"' in text
+    assert '"#{guest_root}/main"' in text and "../shared" not in text
     assert runner.GUEST_REPO == f"{runner.GUEST_ROOT}/main"
 
 
