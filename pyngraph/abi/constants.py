@@ -254,6 +254,9 @@ TCP_KEEPIDLE = 256
 TCP_KEEPINTVL = 512
 TCP_KEEPCNT = 1024
 TCP_FASTOPEN = 1025
+# tcpcb t_flags bits that TCP_NODELAY/TCP_NOPUSH report (netinet/tcp_var.h).
+TF_NODELAY = 0x00000004
+TF_NOPUSH = 0x00001000
 
 
 class Errno(enum.IntEnum):

@@ -89,6 +89,7 @@ _OPTION_NAMES: Dict[Tuple[int, int], str] = {
     (c.IPPROTO_IPV6, c.IPV6_RECVPKTINFO): "IPV6_RECVPKTINFO",
     (c.IPPROTO_IPV6, c.IPV6_TCLASS): "IPV6_TCLASS",
     (c.IPPROTO_TCP, c.TCP_NODELAY): "TCP_NODELAY",
+    (c.IPPROTO_TCP, c.TCP_NOPUSH): "TCP_CORK",  # both hold back partial segments until cleared
     (c.IPPROTO_TCP, c.TCP_MAXSEG): "TCP_MAXSEG",
     (c.IPPROTO_TCP, c.TCP_KEEPIDLE): "TCP_KEEPIDLE",
     (c.IPPROTO_TCP, c.TCP_KEEPINTVL): "TCP_KEEPINTVL",
@@ -152,12 +153,31 @@ def sockopt_to_host(level: int, name: int) -> Tuple[int, int]:
         ) from None
 
 
+# Options whose FreeBSD value is a flag bit, not 1: ``sogetopt`` answers
+# ``so_options & name`` (SO_LINGER's l_onoff likewise), ``tcp_default_ctloutput``
+# ``t_flags & TF_NODELAY`` / ``TF_NOPUSH``.  Linux answers 1 for all of them.
+_FLAG_BITS: Dict[Tuple[int, int], int] = {
+    **{(c.SOL_SOCKET, name): name for name in (
+        c.SO_DEBUG, c.SO_ACCEPTCONN, c.SO_REUSEADDR, c.SO_KEEPALIVE, c.SO_DONTROUTE, c.SO_BROADCAST,
+        c.SO_LINGER, c.SO_OOBINLINE, c.SO_REUSEPORT, c.SO_TIMESTAMP)},
+    (c.IPPROTO_TCP, c.TCP_NODELAY): c.TF_NODELAY,
+    (c.IPPROTO_TCP, c.TCP_NOPUSH): c.TF_NOPUSH,
+}
+
+
 def sockopt_value_from_host(level: int, name: int, value: bytes) -> bytes:
     """Translate a value the host returned for FreeBSD option ``(level, name)``.
 
     SO_ERROR carries an errno, SO_DOMAIN a family and SO_TYPE a socket type;
-    every other value has the same bytes on both systems.
+    flag options carry FreeBSD's bit (see ``_FLAG_BITS``); every other value
+    has the same bytes on both systems.
     """
+    bit = _FLAG_BITS.get((level, name))
+    if bit is not None:
+        if len(value) < _INT.size:
+            raise einval(f"option {name:#x} value of {len(value)} bytes, expected {_INT.size}")
+        (number,) = _INT.unpack_from(value)
+        return _INT.pack(bit if number else 0) + bytes(value[_INT.size:])
     if level != c.SOL_SOCKET or name not in (c.SO_ERROR, c.SO_DOMAIN, c.SO_TYPE):
         return bytes(value)
     if len(value) != _INT.size:

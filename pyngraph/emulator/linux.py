@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from typing import Any, Optional
+import weakref
+from typing import Any, Dict, Optional, Tuple
 
 from ..abi import constants as c
 from ..abi.constants import Errno
@@ -20,8 +21,25 @@ from ..abi.translate import family_from_host, family_to_host, sockopt_to_host, s
 from ..errors import NetgraphError
 
 _TYPES = {c.SOCK_STREAM, c.SOCK_DGRAM, c.SOCK_RAW, c.SOCK_RDM, c.SOCK_SEQPACKET}  # same numbers on Linux
-# FreeBSD's SO_SNDBUF/SO_RCVBUF report what was set; Linux reports twice that.
-_DOUBLED = {(c.SOL_SOCKET, c.SO_SNDBUF), (c.SOL_SOCKET, c.SO_RCVBUF)}
+_BUFFERS = (c.SO_SNDBUF, c.SO_RCVBUF)
+# SO_SNDBUF/SO_RCVBUF: FreeBSD reports sb_hiwat, the value set or the protocol's
+# default (Linux reports twice what was set, clamped).  Defaults as (send, receive):
+_INET_SPACE = {
+    c.SOCK_DGRAM: (9216, 42080),  # udp_usrreq.c: udp_sendspace, udp_recvspace = 40 * (1024 + 28)
+    c.SOCK_STREAM: (32768, 65536),  # tcp_usrreq.c: tcp_sendspace, tcp_recvspace
+    c.SOCK_RAW: (9216, 9216),  # raw_ip.c: rip_sendspace, rip_recvspace
+}
+_DEFAULT_SPACE: Dict[Tuple[int, int], Tuple[int, int]] = {
+    **{(c.AF_INET, kind): space for kind, space in _INET_SPACE.items()},
+    **{(c.AF_INET6, kind): space for kind, space in _INET_SPACE.items()},
+    (c.AF_LOCAL, c.SOCK_STREAM): (8192, 8192),  # uipc_usrreq.c: unpst_sendspace/recvspace (PIPSIZ)
+    (c.AF_LOCAL, c.SOCK_SEQPACKET): (8192, 8192),  # unpsp_sendspace/recvspace (PIPSIZ)
+    (c.AF_LOCAL, c.SOCK_DGRAM): (8192, 16384),  # unpdg_maxdgram, unpdg_recvspace
+}
+# sbreserve_locked refuses more than sb_max_adj = sb_max * MCLBYTES / (MSIZE + MCLBYTES)
+# with the default kern.ipc.maxsockbuf (2 MiB).
+SB_MAX_ADJ = 2097152 * 2048 // (256 + 2048)
+_space_set: "weakref.WeakKeyDictionary[socket.socket, Dict[int, int]]" = weakref.WeakKeyDictionary()
 _INT = struct.Struct("=i")
 _PORT = struct.Struct("!H")
 # getsockname() of an unnamed local socket: FreeBSD's 16-byte "no name" sockaddr.
@@ -62,9 +80,18 @@ def open_socket(spec: HookSpec) -> socket.socket:
                          f"{what}: type not supported")
     flags = socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
     try:
-        return socket.socket(family_to_host(spec.family), spec.type | flags, spec.protocol)
+        sock = socket.socket(family_to_host(spec.family), spec.type | flags, spec.protocol)
     except OSError as exc:
         raise host_error(exc, what) from None
+    if spec.family == c.AF_INET6:  # net.inet6.ip6.v6only=1: in6_pcb starts IN6P_IPV6_V6ONLY
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    return sock
+
+
+def check_connect_port(sa: bytes, family: int, kind: int, command: str) -> None:
+    """``in_pcbconnect_setup``/``in6_pcbladdr`` refuse port 0 (UDP and TCP; raw has no port)."""
+    if family in (c.AF_INET, c.AF_INET6) and kind != c.SOCK_RAW and _PORT.unpack_from(sa, 2)[0] == 0:
+        raise fbsd_error(Errno.EADDRNOTAVAIL, f"{command}: port 0")
 
 
 def to_host_address(sa: bytes, sock: socket.socket, command: str, family: Optional[int] = None) -> Any:
@@ -113,10 +140,21 @@ def from_host_address(sock: socket.socket, address: Any, family: Optional[int] =
 def set_option(sock: socket.socket, level: int, name: int, value: bytes) -> None:
     """``sosetopt`` with FreeBSD's level and name."""
     host_level, host_name = sockopt_to_host(level, name)
+    space = level == c.SOL_SOCKET and name in _BUFFERS
+    if space:  # sosetopt: below 1 EINVAL; sbreserve_locked: above sb_max_adj ENOBUFS
+        if len(value) < _INT.size:
+            raise fbsd_error(Errno.EINVAL, f"setsockopt name {name:#x}: {len(value)}-byte value")
+        (size,) = _INT.unpack_from(value)
+        if size < 1:
+            raise fbsd_error(Errno.EINVAL, f"setsockopt name {name:#x}: size {size}")
+        if size > SB_MAX_ADJ:
+            raise fbsd_error(Errno.ENOBUFS, f"setsockopt name {name:#x}: size {size} above {SB_MAX_ADJ}")
     try:
         sock.setsockopt(host_level, host_name, value)
     except OSError as exc:
         raise host_error(exc, f"setsockopt level {level:#x} name {name:#x}") from None
+    if space:
+        _space_set.setdefault(sock, {})[name] = size
 
 
 def get_option(sock: socket.socket, level: int, name: int, size: int) -> bytes:
@@ -126,9 +164,21 @@ def get_option(sock: socket.socket, level: int, name: int, size: int) -> bytes:
         value = sock.getsockopt(host_level, host_name, size)
     except OSError as exc:
         raise host_error(exc, f"getsockopt level {level:#x} name {name:#x}") from None
-    if (level, name) in _DOUBLED and len(value) == _INT.size:
-        value = _INT.pack(_INT.unpack(value)[0] // 2)
+    if level == c.SOL_SOCKET and name in _BUFFERS:
+        return _INT.pack(_space(sock, name))
     return sockopt_value_from_host(level, name, value)
+
+
+def _space(sock: socket.socket, name: int) -> int:
+    """FreeBSD's ``sb_hiwat``: the size set, else the protocol's default."""
+    chosen = _space_set.get(sock, {}).get(name)
+    if chosen is not None:
+        return chosen
+    family = family_from_host(sock.family)
+    default = _DEFAULT_SPACE.get((family, sock.type))
+    if default is None:  # a kind FreeBSD's table above lacks: Linux's halved figure
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF if name == c.SO_SNDBUF else socket.SO_RCVBUF) // 2
+    return default[0] if name == c.SO_SNDBUF else default[1]
 
 
 def pending_error(sock: socket.socket) -> int:
@@ -143,5 +193,5 @@ def is_listening(sock: socket.socket) -> bool:
 
 __all__ = [
     "LOCAL_NONAME", "open_socket", "to_host_address", "from_host_address", "set_option", "get_option",
-    "pending_error", "is_listening", "host_error", "fbsd_errno_of",
+    "pending_error", "is_listening", "host_error", "fbsd_errno_of", "check_connect_port", "SB_MAX_ADJ",
 ]

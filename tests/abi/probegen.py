@@ -51,6 +51,8 @@ HEADERS = (
 SKIPPED_CONSTANTS = {
     "NG_ABI_VERSION": "kernel module ABI: netgraph/netgraph.h refuses user-level inclusion (#error without _KERNEL)",
     "NG_KSOCKET_TAG_SOCKADDR": "defined in ng_ksocket.h only under _KERNEL (mbuf tag type)",
+    "TF_NODELAY": "tcpcb t_flags bit: netinet/tcp_var.h defines it only under _KERNEL",
+    "TF_NOPUSH": "tcpcb t_flags bit: netinet/tcp_var.h defines it only under _KERNEL",
     "NGSA_OVERHEAD": "libnetgraph-private (lib/libnetgraph/internal.h), not an installed header",
 }
 

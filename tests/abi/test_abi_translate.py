@@ -77,7 +77,7 @@ def test_translated_option_works_on_a_real_socket(family, socktype, level, name,
         (c.SOL_SOCKET, c.SO_USELOOPBACK),
         (c.SOL_SOCKET, c.SO_NOSIGPIPE),
         (c.SOL_SOCKET, c.SO_SETFIB),
-        (c.IPPROTO_TCP, c.TCP_NOPUSH),
+        (c.IPPROTO_TCP, c.TCP_NOOPT),
         (c.IPPROTO_IP, c.IP_ADD_SOURCE_MEMBERSHIP),
         (c.IPPROTO_UDP, 1),
         (1, c.SO_REUSEADDR),  # Linux's SOL_SOCKET number is not FreeBSD's
@@ -100,6 +100,22 @@ def test_values_translated_from_a_real_socket() -> None:
         assert struct.unpack("=i", _get(sock, c.SO_TYPE)) == (c.SOCK_DGRAM,)
         assert struct.unpack("=i", _get(sock, c.SO_ERROR)) == (0,)
         assert struct.unpack("=i", _get(sock, c.SO_PROTOCOL)) == (c.IPPROTO_UDP,)
+
+
+@pytest.mark.parametrize("level, name, bit", [
+    (c.SOL_SOCKET, c.SO_REUSEADDR, 0x4), (c.SOL_SOCKET, c.SO_KEEPALIVE, 0x8),
+    (c.SOL_SOCKET, c.SO_BROADCAST, 0x20), (c.SOL_SOCKET, c.SO_REUSEPORT, 0x200),
+    (c.IPPROTO_TCP, c.TCP_NODELAY, 0x4), (c.IPPROTO_TCP, c.TCP_NOPUSH, 0x1000),
+])
+def test_flag_options_report_freebsds_bit(level: int, name: int, bit: int) -> None:
+    # sogetopt: so_options & name; tcp_default_ctloutput: t_flags & TF_*; Linux says 1.
+    assert sockopt_value_from_host(level, name, struct.pack("=i", 1)) == struct.pack("=i", bit)
+    assert sockopt_value_from_host(level, name, struct.pack("=i", 0)) == struct.pack("=i", 0)
+
+
+def test_linger_reports_so_linger_in_l_onoff() -> None:
+    value = sockopt_value_from_host(c.SOL_SOCKET, c.SO_LINGER, struct.pack("=ii", 1, 7))
+    assert struct.unpack("=ii", value) == (c.SO_LINGER, 7)
 
 
 def test_so_error_is_an_errno_to_translate() -> None:
