@@ -29,6 +29,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Type
 from ..abi.constants import NGM_GENERIC_COOKIE, NGF_RESP, Errno
 from ..errors import NetgraphError
 from .node import Hook, MsgItem, Node, Tags, errno_of
+from .sockbuf import env_options
 
 get_ident = threading.get_ident
 
@@ -187,6 +188,9 @@ class Kernel:
         self._retired: Set[int] = set()  # fds unwatched since the last poll (their numbers may be reused)
         self.errors = 0  # exceptions caught where none should be (bugs); see bug()
         self.rxbuf = bytearray(_RXBUF)  # the kernel thread's receive buffer (one datagram)
+        # net.graph.recvspace of new socket nodes' sockets; lossless (not FreeBSD): a full data
+        # socket pauses its producers instead of dropping (PYNGRAPH_RECVSPACE, PYNGRAPH_LOSSLESS)
+        self.recvspace, self.lossless = env_options()
         self.watch_fd(self._wake_r.fileno(), self._on_wake)
         from .nodes import register_all
 

@@ -51,7 +51,7 @@ OP_OPEN = ord("O")  # body: u8 protocol (NG_CONTROL/NG_DATA); SCM_RIGHTS: the de
 OP_BIND = ord("B")  # body: sg_data
 OP_CONNECT = ord("C")  # body: sg_data
 OP_SEND = ord("S")  # body: u8 length, sg_data, message
-OP_SOCKNAME = ord("N")  # reply body: the 16-byte sockaddr_ng
+OP_SOCKNAME = ord("N")  # reply body: the 34-byte sockaddr_ng
 OP_CLOSE = ord("X")
 
 STATUS = ord("R")
@@ -188,7 +188,7 @@ class ServerChannel:
     def send_data(self, addr: bytes, payload: bytes) -> bool:
         """A local data socket's send, handed to the node now (caller holds the kernel lock).
 
-        False when the descriptor's reader is held back (a full receiver
+        Raises the delivery's errno (``ngd_send``).  False when the descriptor's reader is held back (a full receiver
         paused it): the packet must then go through the descriptor, behind
         the ones waiting there.
         """
@@ -202,9 +202,13 @@ class ServerChannel:
             return False
         saved, kernel.current_source = kernel.current_source, watch
         try:
-            pcb.from_user(addr, payload)
+            error = pcb.from_user(addr, payload)
         finally:
             kernel.current_source = saved
+        if error:  # ngd_send returns what the direct delivery returned
+            end = addr.find(b"\0")
+            raise NetgraphError.from_fbsd(error, "the hook's peer refused the packet", command="sendto",
+                                          path=(addr if end < 0 else addr[:end]).decode("latin-1"))
         return True
 
     def _request(self, op: int, body: bytes, fds: List[int]) -> bytes:

@@ -6,6 +6,7 @@ fails the test with a message instead of hanging it.
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import struct
@@ -111,6 +112,14 @@ class User:
     def recv_data(self) -> Tuple[bytes, str]:
         wait_readable(self.ds, "data socket")
         return ng.NgRecvData(self.ds, 70000)
+
+    def raise_rcvbuf(self, size: int = 1536 * 1024) -> None:
+        """SO_RCVBUF of our data socket (FreeBSD's net.graph.recvspace is 20 KiB): bulk
+        stream data arriving faster than we read would be dropped, on FreeBSD as here."""
+        with socket.socket(fileno=os.dup(self.ds)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+            if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < size:  # Linux: rmem_max
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUFFORCE, size)
 
     def readable_data(self) -> bool:
         return readable(self.ds)

@@ -13,8 +13,11 @@ Where Linux and FreeBSD differ underneath, the node keeps FreeBSD's face:
   whole into an outgoing buffer that is always flushed completely, and while
   it is not empty whoever produced the data is paused (nothing accepted is
   lost; a packet that would push the buffer past ``OUTQ_MAX`` is dropped);
-* what the socket receives is read only while the peer accepts it: a full
-  receiver pauses the reading, so stream bytes are never dropped.
+* what the socket receives goes out of the hook as ``ng_ksocket_incoming2``
+  sends it: a peer that refuses it (a full socket node: ENOBUFS) loses it,
+  stream bytes included, as on FreeBSD.  With the kernel's ``lossless``
+  option (not FreeBSD) a refused stream chunk is held and the reading
+  paused until the peer takes it.
 
 Drops are logged at DEBUG on the ``pyngraph.emulator.ksocket`` logger.
 """
@@ -478,10 +481,10 @@ class KsocketNode(Node):
         return tags
 
     def _forward_chunk(self, data: bytes) -> bool:
-        """Send stream bytes out of the hook; a refused chunk is held and retried."""
+        """Send stream bytes out of the hook; refused, they are lost (held and retried if lossless)."""
         assert self.hook is not None
         error = self.send_data(self.hook, data)
-        if error == Errno.ENOBUFS:
+        if error == Errno.ENOBUFS and self.kernel.lossless:
             self._held = data
             self._rewatch()  # retried on the next writable event
             return False

@@ -4,9 +4,12 @@ A :class:`Pcb` is the kernel end of one user socket (ng_socket's ``ngpcb``);
 its descriptor is framed as :mod:`..transport` describes.  Control messages
 the node receives are passed up to the control socket with the sender's
 ``"[id]:"`` address; packets arriving on a hook go up the data socket with the
-hook's name.  A full data socket holds the packet in a bounded backlog and
-pauses whatever produced it until the user reads (nothing accepted is lost);
-a full control socket drops the message with ENOBUFS, as FreeBSD does.
+hook's name.  Both sockets have FreeBSD's receive space (:mod:`..sockbuf`):
+a datagram that does not fit is dropped with ENOBUFS (``ngs_rcvdata``,
+``ngs_rcvmsg``), counted in the socket's ``drops`` and logged at DEBUG; no
+reader holds back anyone else.  With the kernel's ``lossless`` option (not
+FreeBSD) a full data socket instead holds packets in a bounded backlog and
+pauses whatever produced them until the user reads.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
-from typing import Deque, Dict, List, Optional
+from typing import Deque, Dict, List, Optional, Tuple
 
 from ...abi.constants import (
     NG_CONTROL, NG_DATA, NG_NODESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
@@ -25,13 +28,14 @@ from ...abi.message import NgMesg
 from ..kernel import Kernel, Watch, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
 from ..path import resolve
+from ..sockbuf import SIZEOF_SOCKADDR_NG, SockBuf
 from ..transport import (
     MAX_DGRAM, UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, update,
 )
 
 log = logging.getLogger("pyngraph.emulator.socket")
 
-BACKLOG_MAX = 4096  # net.graph.maxdata: packets held for a full data socket
+BACKLOG_MAX = 4096  # the lossless option: packets held for a full data socket
 _READ_BATCH = 64  # datagrams read from one data socket per wake-up
 
 
@@ -88,7 +92,8 @@ class SocketNode(Node):
         prefix = self._prefixes.get(hook)
         if prefix is None:  # the framed hook name, once per hook
             prefix = self._prefixes[hook] = frame(hook.name.encode("latin-1"), b"")
-        return self.data.deliver(prefix + data)
+        # sg_len of ngs_rcvdata's address: the name, its NUL and the 2-byte header (= the prefix)
+        return self.data.deliver(prefix + data, len(prefix) + 1, len(data))
 
     def shutdown(self) -> None:
         for pcb in (self.control, self.data):
@@ -97,9 +102,13 @@ class SocketNode(Node):
         self.control = self.data = None
 
     def sockaddr(self) -> bytes:
-        """getsockname(): 16 bytes, the name (or ``[id]``) cut to 14 bytes, no terminator."""
-        text = (self.name or f"[{self.id:x}]").encode("latin-1")[:14]
-        return bytes((16, AF_NETGRAPH)) + text.ljust(14, b"\0")
+        """getsockname() (``ng_getsockaddr``): FreeBSD 14's whole ``struct sockaddr_ng``.
+
+        34 bytes: ``sg_len`` 34, AF_NETGRAPH, then ``sg_data[32]`` holding the
+        name (or ``"[id]"``), NUL-padded.
+        """
+        text = (self.name or f"[{self.id:x}]").encode("latin-1")
+        return bytes((SIZEOF_SOCKADDR_NG, AF_NETGRAPH)) + text.ljust(SIZEOF_SOCKADDR_NG - 2, b"\0")
 
 
 class Pcb:
@@ -173,6 +182,10 @@ class ControlPcb(Pcb):
 
     kind = NG_CONTROL
 
+    def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
+        super().__init__(kernel, sock, channel)
+        self.books = SockBuf(sock, kernel.recvspace, pages=False)  # m_devget: no page clusters
+
     def _on_readable(self) -> None:
         # Users never write to the descriptor itself: readable means closed.
         assert self.sock is not None
@@ -217,14 +230,24 @@ class ControlPcb(Pcb):
         check(self.kernel.deliver_msg(target, MsgItem(msg, node.id, lasthook)))
 
     def pass_up(self, addr: bytes, raw: bytes) -> int:
-        if self.sock is None:
+        """``ngs_rcvmsg``: append the message with its 34-byte source address, or ENOBUFS."""
+        sock = self.sock
+        if sock is None:
             return Errno.EINVAL
+        cost = self.books.admit(SIZEOF_SOCKADDR_NG, len(raw))
+        if cost is None:
+            log.debug("control socket of [%x]: %d-byte message from %s dropped: receive space full (ENOBUFS)",
+                      self.node.id if self.node else 0, len(raw), addr.decode("latin-1"))
+            return Errno.ENOBUFS
+        data = frame(addr, raw)
         try:
-            self.sock.send(frame(addr, raw))
-        except BlockingIOError:
-            return Errno.ENOBUFS  # receive buffer full: the message is dropped
-        except OSError:
-            return Errno.EINVAL
+            sock.send(data)
+        except OSError as exc:  # the Linux socket is full before FreeBSD's space: dropped too
+            self.books.release(cost)
+            self.books.drops += 1
+            log.debug("control socket: message dropped: %s", exc)
+            return Errno.ENOBUFS if isinstance(exc, BlockingIOError) else Errno.EINVAL
+        self.books.sent(len(data), cost)
         return 0
 
 
@@ -236,7 +259,8 @@ class DataPcb(Pcb):
     def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
         super().__init__(kernel, sock, channel)
         self.connected = False  # SS_ISCONNECTED: set and cleared only by hook events
-        self._backlog: Deque[bytes] = deque()
+        self.books = SockBuf(sock, kernel.recvspace, pages=True)
+        self._backlog: Deque[Tuple[bytes, Optional[Tuple[int, int]]]] = deque()  # (frame, its books cost)
         self._paused: List[Watch] = []
         self._close_when_drained = False
 
@@ -282,24 +306,29 @@ class DataPcb(Pcb):
         finally:
             kernel.current_source = saved
 
-    def from_user(self, addr: bytes, payload: bytes) -> None:
-        """A packet the user sent: the checks were made user-side; re-check, then forward."""
+    def from_user(self, addr: bytes, payload: bytes) -> int:
+        """A packet the user sent: the checks were made user-side; re-check, then forward.
+
+        Returns the errno of the delivery (``ngd_send``: what the hook's peer
+        returned when it ran directly, e.g. ENOBUFS from a full socket node).
+        """
         node = self.node
         if node is None:
-            return
+            return 0
         if len(payload) > MAX_DGRAM:  # the client library refuses these; a raw write is dropped
             log.debug("%s: dropped a %d-byte packet written past the library (EMSGSIZE)",
                       node.path, len(payload))
-            return
+            return 0
         if not addr or addr[0] == 0:
             if len(node.hooks) != 1:
-                return
+                return 0
             hook: Optional[Hook] = next(iter(node.hooks.values()))
         else:
             end = addr.find(b"\0")
             hook = node.hooks.get((addr if end < 0 else addr[:end]).decode("latin-1"))
-        if hook is not None:
-            self.kernel.send_data(hook, payload)
+        if hook is None:
+            return 0
+        return self.kernel.send_data(hook, payload)
 
     def connect(self, sg_data: bytes) -> None:
         """Attach to the socket node at an absolute path (EISCONN, EINVAL, EADDRINUSE)."""
@@ -323,11 +352,39 @@ class DataPcb(Pcb):
             flags |= UPD_CONNECTED
         self.channel.push(update(flags, node.hooks if node is not None else ()))
 
-    def deliver(self, data: bytes) -> int:
-        """Queue one framed packet to the user; a full socket holds it and pauses its source."""
+    def deliver(self, data: bytes, sa_len: int, length: int) -> int:
+        """``ngs_rcvdata``: append one framed packet, or refuse it with ENOBUFS when it does not fit.
+
+        Linux's socket may fill before FreeBSD's space does: the packet then
+        waits in a backlog (still counted in the space) until the user reads.
+        """
         sock = self.sock
         if sock is None:
             return 0
+        if self.kernel.lossless:
+            return self._deliver_lossless(sock, data)
+        cost = self.books.admit(sa_len, length)
+        if cost is None:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("data socket of %s: %d-byte packet dropped: receive space full (ENOBUFS, %d so far)",
+                          self.node.path if self.node else "?", length, self.books.drops)
+            return Errno.ENOBUFS
+        if not self._backlog:
+            try:
+                sock.send(data)
+            except BlockingIOError:
+                self.kernel.watch_fd(sock.fileno(), self._on_readable, self._on_writable)
+            except OSError:
+                self.books.release(cost)
+                return 0  # the user closed it; its EOF is being handled
+            else:
+                self.books.sent(len(data), cost)
+                return 0
+        self._backlog.append((data, cost))
+        return 0
+
+    def _deliver_lossless(self, sock: socket.socket, data: bytes) -> int:
+        """The ``lossless`` option: a full socket holds the packet and pauses its source."""
         if not self._backlog:
             try:
                 sock.send(data)
@@ -335,10 +392,11 @@ class DataPcb(Pcb):
             except BlockingIOError:
                 self.kernel.watch_fd(sock.fileno(), self._on_readable, self._on_writable)
             except OSError:
-                return 0  # the user closed it; its EOF is being handled
+                return 0
         elif len(self._backlog) >= BACKLOG_MAX:
+            self.books.drops += 1
             return Errno.ENOBUFS
-        self._backlog.append(data)
+        self._backlog.append((data, None))
         source = self.kernel.pause_source()
         if source is not None:
             self._paused.append(source)
@@ -349,14 +407,17 @@ class DataPcb(Pcb):
         assert sock is not None
         backlog = self._backlog
         while backlog:
+            data, cost = backlog[0]
             try:
-                sock.send(backlog[0])
+                sock.send(data)
             except BlockingIOError:
                 return
             except OSError:
                 backlog.clear()
                 break
             backlog.popleft()
+            if cost is not None:
+                self.books.sent(len(data), cost)
         self.kernel.watch_fd(sock.fileno(), self._on_readable)
         self._release()
         if self._close_when_drained:
