@@ -37,7 +37,10 @@ log = logging.getLogger("pyngraph.emulator")
 
 _ID_MASK = 0xFFFFFFFF
 _MAX_DEPTH = 32  # direct data calls nested deeper than this are queued (netgraph's stack check)
-_DIRECT_BUDGET = 256  # direct data calls under one outermost call; then queued (fan-out loops)
+# Direct data calls under one outermost call; then nested ones are queued (fan-out loops).
+# A node's own fan-out (depth 1, as ng_hub's into many hooks) stays direct, as on FreeBSD:
+# it is linear; only nesting multiplies.
+_DIRECT_BUDGET = 256
 _MAX_QUEUED_DATA = 4096  # net.graph.maxdata: queued packets; beyond it a packet is dropped (ENOBUFS)
 _RXBUF = 65536 + 512  # > transport.MAX_FRAME: any datagram a user or ksocket sends
 _DRAIN_LIMIT = 100_000  # items one drain may run; bounds livelocked loops (echo <-> echo)
@@ -561,7 +564,8 @@ class Kernel:
             return Errno.ENETDOWN
         if self._depth == 0:
             self._direct = 0
-        if peer.force_queue or self._depth >= _MAX_DEPTH or self._direct >= _DIRECT_BUDGET:
+        if (peer.force_queue or self._depth >= _MAX_DEPTH
+                or (self._direct >= _DIRECT_BUDGET and self._depth > 1)):
             if self._queued_data >= _MAX_QUEUED_DATA:
                 return Errno.ENOBUFS  # as FreeBSD when its data items run out
             self._queued_data += 1
