@@ -92,8 +92,8 @@ class SocketNode(Node):
         prefix = self._prefixes.get(hook)
         if prefix is None:  # the framed hook name, once per hook
             prefix = self._prefixes[hook] = frame(hook.name.encode("latin-1"), b"")
-        # sg_len of ngs_rcvdata's address: the name, its NUL and the 2-byte header (= the prefix)
-        return self.data.deliver(prefix + data, len(prefix) + 1, len(data))
+        # sg_len of ngs_rcvdata's address: the name, its NUL and the 2-byte header (prefix: u8 + name)
+        return self.data.deliver(prefix + data, len(prefix) + 2, len(data))
 
     def shutdown(self) -> None:
         for pcb in (self.control, self.data):
