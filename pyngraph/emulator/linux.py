@@ -40,6 +40,22 @@ _DEFAULT_SPACE: Dict[Tuple[int, int], Tuple[int, int]] = {
 # with the default kern.ipc.maxsockbuf (2 MiB).
 SB_MAX_ADJ = 2097152 * 2048 // (256 + 2048)
 _space_set: "weakref.WeakKeyDictionary[socket.socket, Dict[int, int]]" = weakref.WeakKeyDictionary()
+# Options that only set a flag the ksocket never looks at (it reads no control data, raises no
+# SIGPIPE): Linux lacks them, so the node keeps the flag and reports it as FreeBSD would
+# (sogetopt: the option's bit; ip_ctloutput: OPTBIT, 1).
+_FLAG_ONLY: Dict[Tuple[int, int], int] = {
+    (c.SOL_SOCKET, c.SO_USELOOPBACK): c.SO_USELOOPBACK,
+    (c.SOL_SOCKET, c.SO_NOSIGPIPE): c.SO_NOSIGPIPE,
+    (c.SOL_SOCKET, c.SO_BINTIME): c.SO_BINTIME,
+    (c.IPPROTO_IP, c.IP_RECVDSTADDR): 1,
+    (c.IPPROTO_IP, c.IP_RECVIF): 1,
+}
+# Values FreeBSD reports before they are set, where Linux reports another:
+# ip6_ctloutput answers in6p_hops, -1 ("the system default") until set.
+_UNSET: Dict[Tuple[int, int], int] = {(c.IPPROTO_IPV6, c.IPV6_UNICAST_HOPS): -1}
+_options_set: "weakref.WeakKeyDictionary[socket.socket, Dict[Tuple[int, int], bytes]]" = \
+    weakref.WeakKeyDictionary()
+TCP_KEEPCNT_DEFAULT = 8  # tcp_timer.h TCPTV_KEEPCNT (Linux: 9)
 _INT = struct.Struct("=i")
 _PORT = struct.Struct("!H")
 # getsockname() of an unnamed local socket: FreeBSD's 16-byte "no name" sockaddr.
@@ -85,6 +101,8 @@ def open_socket(spec: HookSpec) -> socket.socket:
         raise host_error(exc, what) from None
     if spec.family == c.AF_INET6:  # net.inet6.ip6.v6only=1: in6_pcb starts IN6P_IPV6_V6ONLY
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    if spec.family != c.AF_LOCAL and spec.type == c.SOCK_STREAM:  # keepalive probes as FreeBSD's
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, TCP_KEEPCNT_DEFAULT)
     return sock
 
 
@@ -122,7 +140,7 @@ def to_host_address(sa: bytes, sock: socket.socket, command: str, family: Option
         raise fbsd_error(Errno.EINVAL, f"{command}: sun_len {sa_len} exceeds {SIZEOF_SOCKADDR_UN}")
     path = sa[2:sa_len].split(b"\0", 1)[0]
     if not path:
-        raise fbsd_error(Errno.EINVAL, f"{command}: empty local path")
+        raise fbsd_error(Errno.ENOENT, f"{command}: empty local path (namei of \"\")")
     return os.fsdecode(path)
 
 
@@ -139,6 +157,12 @@ def from_host_address(sock: socket.socket, address: Any, family: Optional[int] =
 
 def set_option(sock: socket.socket, level: int, name: int, value: bytes) -> None:
     """``sosetopt`` with FreeBSD's level and name."""
+    key = (level, name)
+    if key in _FLAG_ONLY:
+        if len(value) < _INT.size:  # sooptcopyin: shorter than an int
+            raise fbsd_error(Errno.EINVAL, f"setsockopt name {name:#x}: {len(value)}-byte value")
+        _options_set.setdefault(sock, {})[key] = bytes(value[:_INT.size])
+        return
     host_level, host_name = sockopt_to_host(level, name)
     space = level == c.SOL_SOCKET and name in _BUFFERS
     if space:  # sosetopt: below 1 EINVAL; sbreserve_locked: above sb_max_adj ENOBUFS
@@ -155,10 +179,18 @@ def set_option(sock: socket.socket, level: int, name: int, value: bytes) -> None
         raise host_error(exc, f"setsockopt level {level:#x} name {name:#x}") from None
     if space:
         _space_set.setdefault(sock, {})[name] = size
+    if key in _UNSET:
+        _options_set.setdefault(sock, {})[key] = bytes(value)
 
 
 def get_option(sock: socket.socket, level: int, name: int, size: int) -> bytes:
     """``sogetopt`` with FreeBSD's level and name; the value as FreeBSD would report it."""
+    key = (level, name)
+    if key in _FLAG_ONLY:
+        chosen = _options_set.get(sock, {}).get(key, bytes(_INT.size))
+        return _INT.pack(_FLAG_ONLY[key] if _INT.unpack(chosen)[0] else 0)
+    if key in _UNSET and key not in _options_set.get(sock, {}):
+        return _INT.pack(_UNSET[key])
     host_level, host_name = sockopt_to_host(level, name)
     try:
         value = sock.getsockopt(host_level, host_name, size)
@@ -181,6 +213,12 @@ def _space(sock: socket.socket, name: int) -> int:
     return default[0] if name == c.SO_SNDBUF else default[1]
 
 
+def local_name_missing(sock: socket.socket) -> bool:
+    """Whether a local socket has no path (unbound, or Linux-autobound in the abstract space)."""
+    name = sock.getsockname()
+    return not name or (name[:1] in ("\0", b"\0"))
+
+
 def pending_error(sock: socket.socket) -> int:
     """Take the socket's pending error (SO_ERROR) as a FreeBSD errno (0: none)."""
     error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
@@ -194,4 +232,5 @@ def is_listening(sock: socket.socket) -> bool:
 __all__ = [
     "LOCAL_NONAME", "open_socket", "to_host_address", "from_host_address", "set_option", "get_option",
     "pending_error", "is_listening", "host_error", "fbsd_errno_of", "check_connect_port", "SB_MAX_ADJ",
+    "local_name_missing",
 ]

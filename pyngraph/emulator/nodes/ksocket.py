@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from ...abi.args import AcceptReply, Sockopt
 from ...abi.constants import (
-    AF_INET, NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGF_RESP, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
+    AF_INET, AF_LOCAL, NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGF_RESP, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
     NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT,
     NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT, Errno,
 )
@@ -260,6 +260,9 @@ class KsocketNode(Node):
             raise fbsd_error(Errno.EINVAL, f"listen argument of {len(data)} bytes, expected 4")
         sock = self._need_socket()
         (backlog,) = _I32.unpack(data)
+        if self._family == AF_LOCAL and linux.local_name_missing(sock):
+            # uipc_listen: no vnode; Linux would autobind an abstract name instead
+            raise fbsd_error(Errno.EINVAL if self.connected else Errno.EDESTADDRREQ, "listen: not bound")
         try:
             sock.listen(backlog)
         except OSError as exc:
