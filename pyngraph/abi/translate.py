@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 from typing import Dict, Optional, Tuple
 
 from ..errors import NetgraphError, host_to_fbsd_errno
@@ -96,11 +97,23 @@ _OPTION_NAMES: Dict[Tuple[int, int], str] = {
     (c.IPPROTO_TCP, c.TCP_KEEPCNT): "TCP_KEEPCNT",
     (c.IPPROTO_TCP, c.TCP_CONGESTION): "TCP_CONGESTION",
 }
+# Linux numbers of options Python's socket module does not name (linux/socket.h, in.h, in6.h, tcp.h).
+_LINUX_NUMBERS = {"SO_TIMESTAMP": 29, "IP_RECVTTL": 12, "IP_MINTTL": 21, "IPV6_RECVPKTINFO": 49,
+                  "IPV6_TCLASS": 67, "TCP_CORK": 3, "SO_PROTOCOL": 38, "SO_DOMAIN": 39}
+
+
+def _host_number(attr: str) -> Optional[int]:
+    number = getattr(socket, attr, None)
+    if number is None and sys.platform.startswith("linux"):
+        number = _LINUX_NUMBERS.get(attr)
+    return number
+
+
 # Options FreeBSD has but the host lacks (or means differently) are absent here.
 _OPTIONS: Dict[Tuple[int, int], Tuple[int, int]] = {
-    key: (_LEVELS[key[0]], getattr(socket, attr))
-    for key, attr in _OPTION_NAMES.items()
-    if hasattr(socket, attr)
+    key: (_LEVELS[key[0]], number)
+    for key, number in ((key, _host_number(attr)) for key, attr in _OPTION_NAMES.items())
+    if number is not None
 }
 
 _INT = struct.Struct("=i")
