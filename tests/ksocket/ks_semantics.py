@@ -7,7 +7,7 @@ functions); ``linux`` is what the same program gives on a raw Linux socket;
 the emulator must give ``freebsd`` unless ``emulated`` says otherwise (and
 ``note`` says why).  tests/ksocket/test_ksocket_semantics.py runs every case
 both ways and checks docs/SOCKETS.md holds exactly the table :func:`markdown`
-makes (``python3 tests/ksocket/ks_semantics.py`` prints it).
+makes (``PYTHONPATH=. python3 tests/ksocket/ks_semantics.py`` prints it).
 
 Results: ``ok``; an errno name; ``EINPROGRESS, then X`` for a connect whose
 reply follows; GETOPT values as the ints of the value (``128 5`` for a

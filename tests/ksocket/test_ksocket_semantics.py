@@ -187,4 +187,4 @@ def test_every_difference_says_why() -> None:
 def test_docs_hold_the_table() -> None:
     text = DOC.read_text(encoding="utf-8")
     start, end = text.index(BEGIN) + len(BEGIN) + 1, text.index(END)
-    assert text[start:end] == markdown(), "docs/SOCKETS.md is stale: python3 tests/ksocket/ks_semantics.py"
+    assert text[start:end] == markdown(), "docs/SOCKETS.md is stale: PYTHONPATH=. python3 tests/ksocket/ks_semantics.py"
