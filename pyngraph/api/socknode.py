@@ -103,6 +103,26 @@ class SockNode:
             self._id = self.info().id
         return self._id
 
+    @property
+    def sockaddr(self) -> bytes:
+        """getsockname() of our control socket: the raw ``sockaddr_ng`` (34 bytes, as in C)."""
+        from ..backend import get_backend
+
+        fd = self.control.fd
+        if fd is None:
+            raise closed("getsockname")
+        try:
+            return bytes(get_backend().getsockname(fd))
+        except NetgraphError as exc:
+            raise rename(exc, "getsockname", ".") from exc
+
+    @property
+    def sockname(self) -> str:
+        """Our node's name as getsockname() reports it: the name, or ``"[id]"`` when unnamed."""
+        from ..backend.freebsd.sockaddr import parse
+
+        return parse(self.sockaddr)
+
     # -- running operations --------------------------------------------------------------
 
     def run(self, op: ops.Op) -> Any:

@@ -334,6 +334,14 @@ class PyLibNetgraph:
             self._debug_msg(msg, path)
         return msg, path
 
+    def getsockname(self, fd: int) -> bytes:
+        """getsockname() of a netgraph socket: FreeBSD 14's raw 34-byte ``sockaddr_ng``
+        (``sg_data`` holds the node's name, or ``"[id]"``, NUL-padded)."""
+        try:
+            return self.transport.getsockname(fd)
+        except OSError as exc:
+            raise _fail(exc, "getsockname", None) from None
+
     def rcvbuf(self, fd: int) -> int:
         """SO_RCVBUF of ``fd``: the buffer size of the NgAlloc* functions."""
         try:

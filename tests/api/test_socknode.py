@@ -203,3 +203,15 @@ def test_enoent_of_mkpeer_names_the_kernel_module_on_freebsd(monkeypatch: pytest
     assert "kernel module ng_ksocket" in str(err) and "kldload ng_ksocket" in str(err)
     monkeypatch.setattr(failures, "active_backend_name", lambda: "emulated")
     assert "ng_ksocket" not in str(failures.rename(lost, "mkpeer", ".", node_type="ksocket"))
+
+
+def test_getsockname_gives_freebsd_14s_whole_sockaddr_ng() -> None:
+    name = "n" * 31  # the longest node name comes back whole (FreeBSD's tests/sys/netgraph/socket.c)
+    with SockNode(name) as named, SockNode() as unnamed:
+        raw = named.sockaddr
+        assert raw == bytes((34, 32)) + name.encode() + b"\0"
+        assert named.sockname == name
+        assert unnamed.sockname == f"[{unnamed.id:x}]"
+    with pytest.raises(OSError) as info:
+        named.sockaddr
+    assert info.value.errno == errno.ENOTCONN and info.value.command == "getsockname"

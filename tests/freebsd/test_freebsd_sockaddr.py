@@ -54,10 +54,12 @@ def test_parse_control_source_address_is_nul_padded_to_16_bytes() -> None:
     assert sockaddr.parse(b"\x10\x20[1c]:" + b"\0" * 9) == "[1c]:"
 
 
-def test_parse_getsockname_of_a_long_name_is_cut_at_14_bytes() -> None:
-    # getsockname copies a 31-character name into 14 bytes without a terminator (abi.md §5.2).
-    raw = b"\x10\x20" + b"abcdefghijklmnopqrstuvwxyz01234"[:14]
-    assert sockaddr.parse(raw) == "abcdefghijklmn"
+def test_parse_getsockname_of_a_long_name_gives_it_whole() -> None:
+    # FreeBSD 14's ng_getsockaddr fills the whole 34-byte sockaddr_ng (sg_data[32]), NUL-padded;
+    # tests/sys/netgraph/socket.c checks a 31-character name comes back whole.
+    name = b"abcdefghijklmnopqrstuvwxyz01234"
+    raw = bytes((34, 32)) + name + b"\0"
+    assert sockaddr.parse(raw) == name.decode()
 
 
 def test_parse_stops_at_sg_len_before_the_buffer_end() -> None:

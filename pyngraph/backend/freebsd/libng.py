@@ -268,6 +268,12 @@ class LibNetgraph:
         """Set the debug level if ``level >= 0``; always returns the previous level."""
         return int(self._lib.NgSetDebug(level))
 
+    def getsockname(self, fd: int) -> bytes:
+        """getsockname() of a netgraph socket: the kernel's raw ``sockaddr_ng`` (34 bytes on FreeBSD 14)."""
+        from .ngsocket import PfNetgraphTransport
+
+        return PfNetgraphTransport().getsockname(fd)
+
     def NgSetErrLog(self, log: Optional[errlog.LogFunc], logx: Optional[errlog.LogFunc]) -> None:
         """Route the library's log lines to ``log`` (with strerror) and ``logx``.
 

@@ -89,7 +89,7 @@ class PfNetgraphTransport:
                 raise _fail("recvfrom")
 
     def getsockname(self, fd: int) -> bytes:
-        """The raw ``sockaddr_ng`` the kernel reports (16 bytes on FreeBSD)."""
+        """The raw ``sockaddr_ng`` the kernel reports (34 bytes on FreeBSD 14)."""
         abuf = ctypes.create_string_buffer(ADDR_BUFSIZE)
         alen = socklen_t(ADDR_BUFSIZE)
         if self._c.getsockname(fd, abuf, ctypes.byref(alen)) < 0:

@@ -38,7 +38,7 @@ def parse(raw: bytes) -> str:
     """The string in a ``sockaddr_ng`` the kernel returned (``""`` for no address).
 
     The string ends at the first NUL, at ``sg_len`` or at the end of ``raw``,
-    whichever comes first (getsockname's 16-byte form may be unterminated).
+    whichever comes first.
     """
     if len(raw) < NGSA_OVERHEAD:
         return ""
