@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,18 @@ def best_of(repeats: int, measure: Callable[[], float], lower: bool = False) -> 
     """The best of ``repeats`` measurements (max rate, or min latency)."""
     values = [measure() for _ in range(repeats)]
     return min(values) if lower else max(values)
+
+
+def raise_rcvbuf(fd: int, size: int) -> None:
+    """SO_RCVBUF of a netgraph socket, as a FreeBSD user raises it past net.graph.recvspace (20 KiB)
+    (Linux caps SO_RCVBUF at rmem_max; root may force it)."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < size and hasattr(socket, "SO_RCVBUFFORCE"):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUFFORCE, size)
+            except PermissionError:
+                pass
 
 
 class Mode:

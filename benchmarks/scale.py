@@ -26,7 +26,7 @@ from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_LISTNODES, NGM_MKPEER
 from pyngraph.abi.message import NgMesg
 from pyngraph.emulator.node import MsgItem
 
-from .common import Mode, Result
+from .common import Mode, Result, raise_rcvbuf
 
 GOAL_CREATE_10K = 2.0
 GOAL_LISTNODES = 0.050
@@ -95,6 +95,7 @@ def one_size(mode: Mode, kind: str, count: int) -> Dict[str, float]:
         created = _make(lib, cs, kind, count)
         figures = {"create": created, "rss_per_node": (mode.rss_kib() - rss0) * 1024 / count}
         if count <= _FITS:
+            raise_rcvbuf(cs, 1 << 20)  # the reply is larger than net.graph.recvspace (20 KiB)
             start = time.perf_counter()
             lib.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_LISTNODES)
             reply, _ = lib.NgRecvMsg(cs, 1 << 20)

@@ -10,9 +10,9 @@ and watched by the kernel's event loop.
 Where Linux and FreeBSD differ underneath, the node keeps FreeBSD's face:
 
 * stream sockets never report or perform a partial write: a packet is taken
-  whole into an outgoing buffer that is always flushed completely, and while
-  it is not empty whoever produced the data is paused (nothing accepted is
-  lost; a packet that would push the buffer past ``OUTQ_MAX`` is dropped);
+  whole into an outgoing buffer that is always flushed completely (a packet
+  that would push it past ``OUTQ_MAX`` is dropped with ENOBUFS); only with
+  the kernel's ``lossless`` option is the producer paused while it is not empty;
 * what the socket receives goes out of the hook as ``ng_ksocket_incoming2``
   sends it: a peer that refuses it (a full socket node: ENOBUFS) loses it,
   stream bytes included, as on FreeBSD.  With the kernel's ``lossless``
@@ -573,6 +573,8 @@ class KsocketNode(Node):
     def _queue_out(self, data: bytes) -> None:
         self._outq.append(data)
         self._outq_bytes += len(data)
+        if not self.kernel.lossless:  # a slow peer holds up nobody else; past OUTQ_MAX we drop
+            return
         source = self.kernel.pause_source()
         if source is not None:
             self._paused.append(source)
