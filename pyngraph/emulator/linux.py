@@ -58,6 +58,7 @@ _options_set: "weakref.WeakKeyDictionary[socket.socket, Dict[Tuple[int, int], by
 TCP_KEEPCNT_DEFAULT = 8  # tcp_timer.h TCPTV_KEEPCNT (Linux: 9)
 _INT = struct.Struct("=i")
 _PORT = struct.Struct("!H")
+_V4MAPPED = bytes(10) + b"\xff\xff"
 # getsockname() of an unnamed local socket: FreeBSD's 16-byte "no name" sockaddr.
 LOCAL_NONAME = bytes((16, c.AF_LOCAL)) + bytes(14)
 
@@ -106,9 +107,19 @@ def open_socket(spec: HookSpec) -> socket.socket:
     return sock
 
 
-def check_connect_port(sa: bytes, family: int, kind: int, command: str) -> None:
-    """``in_pcbconnect_setup``/``in6_pcbladdr`` refuse port 0 (UDP and TCP; raw has no port)."""
-    if family in (c.AF_INET, c.AF_INET6) and kind != c.SOCK_RAW and _PORT.unpack_from(sa, 2)[0] == 0:
+def check_connect(sa: bytes, sock: socket.socket, family: int, command: str) -> None:
+    """FreeBSD's refusals before a connect that Linux would let through (or refuse otherwise).
+
+    ``udp6_connect``/``tcp6_connect`` refuse an IPv4-mapped address on a v6only
+    socket (EINVAL; Linux: ENETUNREACH); ``in_pcbconnect_setup`` and
+    ``in6_pcbladdr`` refuse port 0 (UDP and TCP; raw sockets have no port).
+    """
+    if family not in (c.AF_INET, c.AF_INET6) or sock.type == socket.SOCK_RAW:
+        return
+    if (family == c.AF_INET6 and sa[8:20] == _V4MAPPED
+            and sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)):
+        raise fbsd_error(Errno.EINVAL, f"{command}: IPv4-mapped address on a v6only socket")
+    if _PORT.unpack_from(sa, 2)[0] == 0:
         raise fbsd_error(Errno.EADDRNOTAVAIL, f"{command}: port 0")
 
 
@@ -231,6 +242,6 @@ def is_listening(sock: socket.socket) -> bool:
 
 __all__ = [
     "LOCAL_NONAME", "open_socket", "to_host_address", "from_host_address", "set_option", "get_option",
-    "pending_error", "is_listening", "host_error", "fbsd_errno_of", "check_connect_port", "SB_MAX_ADJ",
+    "pending_error", "is_listening", "host_error", "fbsd_errno_of", "check_connect", "SB_MAX_ADJ",
     "local_name_missing",
 ]

@@ -54,6 +54,7 @@ S, IP, IP6, TCP = c.SOL_SOCKET, c.IPPROTO_IP, c.IPPROTO_IPV6, c.IPPROTO_TCP
 L4, L4ANY, L6 = "127.0.0.1", "0.0.0.0", "::1"
 UDP, TCPS, UDP6 = "inet/dgram/udp", "inet/stream/tcp", "inet6/dgram/17"  # protocol names are inet-only
 LDG, LST, LSP = "local/dgram/0", "local/stream/0", "local/seqpacket/0"
+RAW = "inet/raw/icmp"
 BIND_PORT = (("bind", L4, "{PORT}"),)
 
 
@@ -100,6 +101,10 @@ CASES: List[Case] = [
          "tcp_connect → in_pcbconnect_setup", "ECONNREFUSED"),
     Case(UDP6, "connect [::1]:0", (("connect", L6, 0),), "EADDRNOTAVAIL", "in6_pcbconnect → in6_pcbladdr",
          "ok"),
+    Case(UDP6, "connect ::ffff:127.0.0.1 (IPv4-mapped)", (("connect", "::ffff:127.0.0.1", "{PORT}"),), "EINVAL",
+         "udp6_connect: IPv4-mapped on an IN6P_IPV6_V6ONLY socket", "ok"),
+    Case(RAW, "connect 127.0.0.1 with port 0", (("connect", L4, 0),), "ok", "rip_connect: raw sockets have no port",
+         "ok"),
     Case(UDP, "connect 0.0.0.0 (INADDR_ANY)", (("connect", L4ANY, "{PORT}"),), "ok",
          "in_pcbconnect_setup: the wildcard means a local address", "ok"),
     Case(TCPS, "connect a port nobody listens on", (("connect", L4, "{PORT}"),), "EINPROGRESS, then ECONNREFUSED",
@@ -124,6 +129,11 @@ CASES: List[Case] = [
     Case(TCPS, "listen unbound", (("listen", 5),), "ok", "tcp_usr_listen: in_pcbbind of port 0", "ok"),
     Case(LST, "listen unbound", (("listen", 5),), "EDESTADDRREQ", "uipc_listen: no vnode",
          "~ok (autobinds an abstract name)"),
+    Case(LSP, "listen unbound", (("listen", 5),), "EDESTADDRREQ", "uipc_listen: no vnode",
+         "~ok (autobinds an abstract name)"),
+    Case(LSP, "listen on a bound path", (("bind", "local", "{DIR}/s"), ("listen", 5)), "ok", "uipc_listen",
+         "ok"),
+    Case(RAW, "listen", (("listen", 5),), "EOPNOTSUPP", "solisten → pr_listen_notsupp (rip)", "EOPNOTSUPP"),
     Case(LDG, "listen", (("bind", "local", "{DIR}/d"), ("listen", 5)), "EOPNOTSUPP",
          "uipc_listen is not in the dgram protosw", "EOPNOTSUPP"),
     Case(TCPS, "accept when not listening", (("accept",),), "EINVAL",
@@ -179,6 +189,13 @@ CASES: List[Case] = [
          "sogetopt: sb_hiwat; tcp_sendspace", "~tcp_wmem"),
     Case(LST, "getopt SO_RCVBUF of a new socket", (("getopt", S, c.SO_RCVBUF),), "8192",
          "sogetopt: sb_hiwat; unpst_recvspace (PIPSIZ)", "~rmem_default"),
+    Case(LSP, "getopt SO_RCVBUF of a new socket", (("getopt", S, c.SO_RCVBUF),), "8192",
+         "sogetopt: sb_hiwat; unpsp_recvspace (PIPSIZ)", "~rmem_default"),
+    Case(LSP, "getopt SO_TYPE", (("getopt", S, c.SO_TYPE),), str(c.SOCK_SEQPACKET), "sogetopt: so_type",
+         str(c.SOCK_SEQPACKET)),
+    Case(RAW, "getopt SO_RCVBUF of a new socket", (("getopt", S, c.SO_RCVBUF),), "9216",
+         "sogetopt: sb_hiwat; rip_recvspace", "~rmem_default"),
+    Case(RAW, "getopt SO_PROTOCOL", (("getopt", S, c.SO_PROTOCOL),), "1", "sogetopt: pr_protocol (icmp)", "1"),
     Case(UDP, "getopt SO_RCVBUF after setting 65536",
          (("setopt", S, c.SO_RCVBUF, _i(65536)), ("getopt", S, c.SO_RCVBUF)), "65536",
          "sosetopt → sbsetopt → sbreserve_locked: sb_hiwat = the size", "131072"),

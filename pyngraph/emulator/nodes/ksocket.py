@@ -294,7 +294,7 @@ class KsocketNode(Node):
         if self.connected and self._connection_oriented():
             raise fbsd_error(Errno.EISCONN, "the socket is already connected")
         address = linux.to_host_address(sa, sock, "connect", self._family)
-        linux.check_connect_port(sa, self._family, sock.type, "connect")
+        linux.check_connect(sa, sock, self._family, "connect")
         try:
             sock.connect(address)
         except BlockingIOError as exc:
