@@ -26,7 +26,7 @@ import inspect
 import select
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tuple, Type, Union
+from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tuple, Type, TypeVar, Union
 
 from . import libnetgraph as ng
 from .abi.args import HookList, NodeInfo, TypeInfo
@@ -43,13 +43,22 @@ from .api.sockopt import Value, decode_value, resolve_option
 from .errors import NetgraphError, TimedOutError
 
 Handler = Callable[[Event], Any]
+_R = TypeVar("_R")
 
 
-async def _wait(fut: "asyncio.Future[Any]", timeout: Optional[float], command: str, path: Optional[str]) -> Any:
+async def _wait(fut: "asyncio.Future[_R]", timeout: Optional[float], command: str, path: Optional[str]) -> _R:
     try:
         return await asyncio.wait_for(fut, timeout)
     except asyncio.TimeoutError:
         raise timed_out(command, path, timeout) from None
+
+
+def _settle(fut: "asyncio.Future[_R]") -> Callable[[_R], None]:
+    """A callback giving ``fut`` its result, unless it is already done (cancelled or timed out)."""
+    def deliver(item: _R) -> None:
+        if not fut.done():
+            fut.set_result(item)
+    return deliver
 
 
 def _readable(fd: int) -> bool:
@@ -156,7 +165,7 @@ class AioSockNode:
         if not step.reply:
             return token
         fut = self._future()
-        self._router.expect(token, lambda item: fut.done() or fut.set_result(item))
+        self._router.expect(token, _settle(fut))
         try:
             return await _wait(fut, step.timeout, step.command, step.path)
         finally:
@@ -166,7 +175,7 @@ class AioSockNode:
     async def _claim(self, step: ops.Claim) -> Any:
         self._check(step.command, step.path)
         fut = self._future()
-        handle = self._router.claim(step.match, lambda event: fut.done() or fut.set_result(event))
+        handle = self._router.claim(step.match, _settle(fut))
         try:
             return await _wait(fut, step.timeout, step.command, step.path)
         finally:
@@ -178,8 +187,9 @@ class AioSockNode:
         self._pending.add(fut)
         return fut
 
-    async def run(self, op: ops.Op) -> Any:
+    async def run(self, op: ops.Op[ops.T]) -> ops.T:
         """Drive an operation of :mod:`pyngraph.api.ops` to its result."""
+        result: Any
         try:
             step = next(op)
             while True:
@@ -193,7 +203,8 @@ class AioSockNode:
                 else:
                     step = op.send(result)
         except StopIteration as stop:
-            return stop.value
+            value: ops.T = stop.value
+            return value
 
     # -- nodes -----------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import select
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar, Union
 
 from .. import libnetgraph as ng
 from ..backend import get_backend
@@ -47,6 +47,10 @@ class Waker:
     def fileno(self) -> int:
         assert self._fds is not None
         return self._fds[0]
+
+    def beside(self, fd: int) -> List[Union[int, "Waker"]]:
+        """What a ``select()`` this waker interrupts watches: ``fd`` and the waker."""
+        return [fd, self]
 
     def wake(self) -> None:
         if self._fds is not None:
@@ -140,7 +144,7 @@ class ControlChannel:
         error: Optional[BaseException] = None
         self._cond.release()
         try:
-            ready = self.fd in select.select([self.fd, self._waker], [], [], timeout)[0]
+            ready = self.fd in select.select(self._waker.beside(self.fd), [], [], timeout)[0]
         except (OSError, ValueError) as exc:  # closed under us
             ready, error = False, exc
         finally:
@@ -214,7 +218,7 @@ class DataChannel:
                 if self._closed:
                     raise closed("recv", hook)
                 try:
-                    ready = select.select([self.fd, self._waker], [], [], _remaining(deadline))[0]
+                    ready = select.select(self._waker.beside(self.fd), [], [], _remaining(deadline))[0]
                 except (OSError, ValueError) as exc:
                     raise closed("recv", hook) from exc
                 if self._closed:  # woken by close()

@@ -24,10 +24,10 @@ from typing import Any, Callable, Dict, Iterator, Optional, Union
 
 from ..abi.constants import Errno
 from ..errors import NetgraphError
+from .protocol import Backend
 
 ENV_BACKEND = "PYNGRAPH_BACKEND"
 
-Backend = Any  # an object with the libnetgraph function set
 Factory = Callable[..., Backend]
 
 
