@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
-TYPE_MODULES = ("socket", "ksocket", "hub", "echo", "hole", "tee")
+TYPE_MODULES = ("socket", "ksocket", "hub", "echo", "hole", "tee", "iface", "eiface", "ether", "bridge", "one2many")
 
 
 def register_all(kernel: "Kernel") -> None:

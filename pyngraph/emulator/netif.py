@@ -1,0 +1,170 @@
+"""The Linux network interfaces under the iface, eiface and ether node types.
+
+TUN devices (iface), TAP devices (eiface) and AF_PACKET sockets bound to an
+existing interface (ether), plus the few interface ioctls those types need.
+Every failure is a ``NetgraphError`` with FreeBSD's errno.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import struct
+from typing import Optional, Tuple
+
+from ..abi.constants import IFNAMSIZ, Errno
+from ..errors import NetgraphError
+from .linux import fbsd_error, host_error
+
+TUNSETIFF = 0x400454CA
+IFF_TUN, IFF_TAP, IFF_NO_PI, IFF_TUN_EXCL = 0x0001, 0x0002, 0x1000, 0x8000
+SIOCGIFFLAGS, SIOCSIFFLAGS = 0x8913, 0x8914
+SIOCGIFHWADDR, SIOCSIFHWADDR = 0x8927, 0x8924
+SIOCADDMULTI, SIOCDELMULTI = 0x8931, 0x8932
+IFF_UP, IFF_BROADCAST, IFF_POINTOPOINT, IFF_PROMISC = 0x1, 0x2, 0x10, 0x100
+ARPHRD_ETHER = 1
+ETH_P_ALL = 0x0003
+SOL_PACKET, PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP, PACKET_MR_PROMISC = 263, 1, 2, 1
+PACKET_OUTGOING = 4  # sll_pkttype of frames the host itself sent
+PI = struct.Struct("!HH")  # TUN packet information: flags, protocol (an Ethernet type)
+ETH_P_IP, ETH_P_IPV6 = 0x0800, 0x86DD
+_IFREQ_FLAGS = struct.Struct(f"{IFNAMSIZ}sH22x")
+_IFREQ_ADDR = struct.Struct(f"{IFNAMSIZ}sH6s16x")  # ifr_hwaddr: sa_family, sa_data[0:6]
+_PACKET_MREQ = struct.Struct("iHH8s")
+NEEDS_ADMIN = "needs root or CAP_NET_ADMIN (run pyngraph-emud as root)"
+
+
+def _name(ifname: str) -> bytes:
+    return ifname.encode("ascii", "replace")[:IFNAMSIZ - 1]
+
+
+def open_tuntap(base: str, tap: bool, taken: "set[str]") -> Tuple[int, str, int]:
+    """A new non-persistent TUN (or TAP) device named ``base`` + the lowest free unit.
+
+    Returns (descriptor, interface name, unit).  ``taken`` holds names this
+    process already uses.  EPERM names the capability that is missing.
+    """
+    try:
+        fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise host_error(exc, "open /dev/net/tun (the Linux TUN/TAP driver)") from None
+    flags = (IFF_TAP | IFF_NO_PI if tap else IFF_TUN) | IFF_TUN_EXCL
+    try:
+        for unit in range(0x10000):
+            name = f"{base}{unit}"
+            if name in taken or _exists(name):
+                continue
+            try:
+                fcntl.ioctl(fd, TUNSETIFF, _IFREQ_FLAGS.pack(_name(name), flags))
+            except OSError as exc:
+                if exc.errno == 1:  # EPERM
+                    raise fbsd_error(Errno.EPERM, f"creating {'TAP' if tap else 'TUN'} device {name} "
+                                                  f"{NEEDS_ADMIN}") from None
+                if exc.errno in (16, 17):  # EBUSY, EEXIST: taken meanwhile
+                    continue
+                raise host_error(exc, f"TUNSETIFF {name}") from None
+            return fd, name, unit
+        raise fbsd_error(Errno.ENOSPC, f"no free {base}N interface name")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _exists(ifname: str) -> bool:
+    try:
+        socket.if_nametoindex(ifname)
+    except OSError:
+        return False
+    return True
+
+
+def ifindex(ifname: str) -> int:
+    """The interface's index (ENXIO once it is gone)."""
+    try:
+        return socket.if_nametoindex(ifname)
+    except OSError:
+        raise fbsd_error(Errno.ENXIO, f"no interface {ifname}") from None
+
+
+def _ioctl(request: int, arg: bytes, what: str) -> bytes:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            return fcntl.ioctl(s.fileno(), request, arg)
+        except OSError as exc:
+            if exc.errno == 1:
+                raise fbsd_error(Errno.EPERM, f"{what} {NEEDS_ADMIN}") from None
+            raise host_error(exc, what) from None
+
+
+def get_flags(ifname: str) -> int:
+    """The interface's IFF_* flags."""
+    reply = _ioctl(SIOCGIFFLAGS, _IFREQ_FLAGS.pack(_name(ifname), 0), f"SIOCGIFFLAGS {ifname}")
+    return int(_IFREQ_FLAGS.unpack(reply)[1])
+
+
+def get_hwaddr(ifname: str) -> bytes:
+    """The interface's 6-byte Ethernet address."""
+    reply = _ioctl(SIOCGIFHWADDR, _IFREQ_ADDR.pack(_name(ifname), 0, bytes(6)), f"SIOCGIFHWADDR {ifname}")
+    return bytes(_IFREQ_ADDR.unpack(reply)[2])
+
+
+def set_hwaddr(ifname: str, addr: bytes) -> None:
+    """Give the interface a new Ethernet address (Linux may want it down first: EBUSY)."""
+    _ioctl(SIOCSIFHWADDR, _IFREQ_ADDR.pack(_name(ifname), ARPHRD_ETHER, addr), f"SIOCSIFHWADDR {ifname}")
+
+
+def multi(ifname: str, addr: bytes, add: bool) -> None:
+    """Join (``add``) or leave a link-layer multicast group on the interface."""
+    what = f"{'SIOCADDMULTI' if add else 'SIOCDELMULTI'} {ifname}"
+    _ioctl(SIOCADDMULTI if add else SIOCDELMULTI, _IFREQ_ADDR.pack(_name(ifname), 0, addr), what)
+
+
+def is_ethernet(ifname: str) -> bool:
+    """Whether ``ifname`` is an existing Ethernet-like Linux interface (ARPHRD_ETHER)."""
+    if not ifname or "/" in ifname or ifname.startswith("."):
+        return False
+    try:
+        with open(f"/sys/class/net/{ifname}/type") as f:
+            return int(f.read().strip() or -1) == ARPHRD_ETHER
+    except (OSError, ValueError):
+        return False
+
+
+def open_packet(ifname: str) -> socket.socket:
+    """A non-blocking AF_PACKET socket receiving and sending whole frames on ``ifname``."""
+    try:
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    except OSError as exc:
+        if exc.errno == 1:
+            raise fbsd_error(Errno.EPERM, f"AF_PACKET socket on {ifname} needs root or CAP_NET_RAW") from None
+        raise host_error(exc, f"AF_PACKET socket on {ifname}") from None
+    try:
+        sock.bind((ifname, ETH_P_ALL))
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise host_error(exc, f"bind AF_PACKET to {ifname}") from None
+    return sock
+
+
+def packet_promisc(sock: socket.socket, ifname: str, on: bool) -> None:
+    """Take (or drop) one promiscuous-mode reference on ``ifname``, held by ``sock``."""
+    mreq = _PACKET_MREQ.pack(ifindex(ifname), PACKET_MR_PROMISC, 0, bytes(8))
+    try:
+        sock.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP if on else PACKET_DROP_MEMBERSHIP, mreq)
+    except OSError as exc:
+        raise host_error(exc, f"promiscuous mode on {ifname}") from None
+
+
+def write_packet(fd: int, data: bytes, what: str) -> Optional[NetgraphError]:
+    """Write one packet to a TUN/TAP descriptor; the error (FreeBSD errno) or None."""
+    try:
+        os.write(fd, data)
+    except BlockingIOError:
+        return fbsd_error(Errno.ENOBUFS, f"{what}: device queue full")
+    except OSError as exc:
+        if exc.errno == 5:  # EIO: the Linux interface is down
+            return fbsd_error(Errno.ENETDOWN, f"{what}: interface down")
+        return host_error(exc, what)
+    return None
