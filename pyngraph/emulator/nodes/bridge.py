@@ -291,10 +291,10 @@ class BridgeNode(Node):
                 raise fbsd_error(Errno.EINVAL, f"bridge: movehost wants {MOVE_HOST.size} bytes")
             addr, raw_hook = MOVE_HOST.unpack_from(arg)
             name = raw_hook.split(b"\0", 1)[0].decode("latin-1")
-            hook = item.lasthook if not name else self.hooks.get(name)
-            if hook is None or hook.node is not self:
+            target: Optional[Hook] = item.lasthook if not name else self.hooks.get(name)
+            if target is None or target.node is not self:
                 raise fbsd_error(Errno.ENOENT, f"bridge: no hook {name!r}")
-            return self._put(addr, hook.private, now) or None
+            return self._put(addr, target.private, now) or None
         raise fbsd_error(Errno.EINVAL, f"bridge: unknown command {cmd}")
 
 
