@@ -8,6 +8,7 @@ Every failure is a ``NetgraphError`` with FreeBSD's errno.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import socket
 import struct
@@ -16,6 +17,8 @@ from typing import Optional, Tuple
 from ..abi.constants import IFNAMSIZ, Errno
 from ..errors import NetgraphError
 from .linux import fbsd_error, host_error
+
+log = logging.getLogger("pyngraph.emulator.netif")
 
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_TAP, IFF_NO_PI, IFF_TUN_EXCL = 0x0001, 0x0002, 0x1000, 0x8000
@@ -59,6 +62,7 @@ def open_tuntap(base: str, tap: bool, taken: "set[str]") -> Tuple[int, str, int]
                 fcntl.ioctl(fd, TUNSETIFF, _IFREQ_FLAGS.pack(_name(name), flags))
             except OSError as exc:
                 if exc.errno == 1:  # EPERM
+                    log.warning("creating %s device %s %s", "TAP" if tap else "TUN", name, NEEDS_ADMIN)
                     raise fbsd_error(Errno.EPERM, f"creating {'TAP' if tap else 'TUN'} device {name} "
                                                   f"{NEEDS_ADMIN}") from None
                 if exc.errno in (16, 17):  # EBUSY, EEXIST: taken meanwhile

@@ -122,8 +122,6 @@ class EifaceNode(Node):
     def newhook(self, hook: Hook, name: str) -> Result:
         if name != NG_EIFACE_HOOK_ETHER:
             raise fbsd_error(Errno.EPFNOSUPPORT, f"eiface: no hook {name!r} (ether)")
-        if name in self.hooks:
-            raise fbsd_error(Errno.EISCONN, "eiface: hook 'ether' exists")
         self._carrier(True)
         return None
 

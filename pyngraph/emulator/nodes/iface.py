@@ -65,8 +65,6 @@ class IfaceNode(Node):
     def newhook(self, hook: Hook, name: str) -> Result:
         if name not in _FAMILIES:
             raise fbsd_error(Errno.EPFNOSUPPORT, f"iface: no hook {name!r} (inet, inet6)")
-        if name in self.hooks:
-            raise fbsd_error(Errno.EISCONN, f"iface: hook {name!r} exists")
         return None
 
     def _on_readable(self) -> None:

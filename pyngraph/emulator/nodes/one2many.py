@@ -86,8 +86,6 @@ class One2ManyNode(Node):
         number = link_number(name)
         if number is None:
             raise fbsd_error(Errno.EINVAL, f"one2many: bad hook name {name!r} (one, many0 .. many63)")
-        if number in self.links:
-            raise fbsd_error(Errno.EISCONN, f"one2many: hook {name!r} exists")
         hook.private = number
         self.links[number] = hook
         self.stats[number] = [0] * 5
