@@ -14,6 +14,7 @@ are computed from time stamps when they are read, in whole seconds.
 
 from __future__ import annotations
 
+import ctypes
 import struct
 import time
 from typing import TYPE_CHECKING, Dict, List, Optional
@@ -25,6 +26,9 @@ from ...abi.constants import (
     NGM_BRIDGE_SET_PERSISTENT, Errno,
 )
 from ...abi.message import NgMesg
+from ...abi.structs import (
+    ng_bridge_config, ng_bridge_hostent, ng_bridge_link_stats, ng_bridge_move_host,
+)
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
@@ -32,10 +36,8 @@ from ..node import Hook, MsgItem, Node, Result, Tags
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
-CONFIG = struct.Struct("=B3xIII")  # struct ng_bridge_config
-STATS = struct.Struct("=14Q")  # struct ng_bridge_link_stats
-HOSTENT = struct.Struct(f"=6s{NG_HOOKSIZ}sHH")  # struct ng_bridge_hostent
-MOVE_HOST = struct.Struct(f"=6s{NG_HOOKSIZ}s")  # struct ng_bridge_move_host
+CONFIG_SIZE = ctypes.sizeof(ng_bridge_config)
+MOVE_HOST_SIZE = ctypes.sizeof(ng_bridge_move_host)
 _U32 = struct.Struct("=I")
 _I32 = struct.Struct("=i")
 ETHER_HDR_LEN = 14
@@ -193,8 +195,9 @@ class BridgeNode(Node):
         if host is not None:
             host.heard = now
         if (host is None and incoming.learn) or (host is not None and host.link is not incoming):
-            move = NgMesg(NGM_BRIDGE_MOVE_HOST, NGM_BRIDGE_COOKIE,
-                          MOVE_HOST.pack(src, hook.name.encode()[:NG_HOOKSIZ]), 0, 0, "NGM_BRIDGE_MOVE_HOST")
+            mh = ng_bridge_move_host(hook=hook.name.encode()[:NG_HOOKSIZ])
+            mh.addr[:] = src
+            move = NgMesg(NGM_BRIDGE_MOVE_HOST, NGM_BRIDGE_COOKIE, bytes(mh), 0, 0, "NGM_BRIDGE_MOVE_HOST")
             if self.send_msg(self.id, move):
                 incoming.stats[MEMORY_FAILURES] += 1
         if host is not None and host.link is not incoming and self._age(host, now) < self.min_stable_age:
@@ -253,13 +256,14 @@ class BridgeNode(Node):
         cmd, arg = msg.cmd, bytes(msg.data)
         now = time.monotonic()
         if cmd == NGM_BRIDGE_GET_CONFIG:
-            return self.respond(item, CONFIG.pack(self.debug_level, self.loop_timeout, self.max_staleness,
-                                                  self.min_stable_age))
+            return self.respond(item, bytes(ng_bridge_config(
+                self.debug_level, self.loop_timeout, self.max_staleness, self.min_stable_age)))
         if cmd == NGM_BRIDGE_SET_CONFIG:
-            if len(arg) != CONFIG.size:
-                raise fbsd_error(Errno.EINVAL, f"bridge: setconfig wants {CONFIG.size} bytes")
-            (self.debug_level, self.loop_timeout, self.max_staleness,
-             self.min_stable_age) = CONFIG.unpack(arg)
+            if len(arg) != CONFIG_SIZE:
+                raise fbsd_error(Errno.EINVAL, f"bridge: setconfig wants {CONFIG_SIZE} bytes")
+            conf = ng_bridge_config.from_buffer_copy(arg)
+            self.debug_level, self.loop_timeout = conf.debugLevel, conf.loopTimeout
+            self.max_staleness, self.min_stable_age = conf.maxStaleness, conf.minStableAge
             return None
         if cmd == NGM_BRIDGE_RESET:
             self._remove_hosts(None)
@@ -273,24 +277,24 @@ class BridgeNode(Node):
             link = self._link_by_number(arg)
             error = 0
             if cmd != NGM_BRIDGE_CLR_STATS:
-                error = self.respond(item, STATS.pack(*(v & _MASK for v in link.stats)))
+                error = self.respond(item, bytes(ng_bridge_link_stats(*(v & _MASK for v in link.stats))))
             if cmd != NGM_BRIDGE_GET_STATS:
                 link.stats = [0] * 14
             return error
         if cmd == NGM_BRIDGE_GET_TABLE:
             self._expire(now)
-            table = [HOSTENT.pack(addr, host.link.hook.name.encode()[:NG_HOOKSIZ], self._age(host, now),
-                                  min(int(now - host.heard), 0xFFFF))
+            table = [bytes(ng_bridge_hostent((ctypes.c_uint8 * 6)(*addr), host.link.hook.name.encode()[:NG_HOOKSIZ],
+                                             self._age(host, now), min(int(now - host.heard), 0xFFFF)))
                      for addr, host in self.hosts.items()]
             return self.respond(item, _U32.pack(len(table)) + b"".join(table))
         if cmd == NGM_BRIDGE_SET_PERSISTENT:
             self.persistent = True
             return None
         if cmd == NGM_BRIDGE_MOVE_HOST:
-            if len(arg) < MOVE_HOST.size:
-                raise fbsd_error(Errno.EINVAL, f"bridge: movehost wants {MOVE_HOST.size} bytes")
-            addr, raw_hook = MOVE_HOST.unpack_from(arg)
-            name = raw_hook.split(b"\0", 1)[0].decode("latin-1")
+            if len(arg) < MOVE_HOST_SIZE:
+                raise fbsd_error(Errno.EINVAL, f"bridge: movehost wants {MOVE_HOST_SIZE} bytes")
+            mh = ng_bridge_move_host.from_buffer_copy(arg[:MOVE_HOST_SIZE])
+            addr, name = bytes(mh.addr), mh.hook.decode("latin-1")
             target: Optional[Hook] = item.lasthook if not name else self.hooks.get(name)
             if target is None or target.node is not self:
                 raise fbsd_error(Errno.ENOENT, f"bridge: no hook {name!r}")

@@ -9,6 +9,7 @@ tells ``one``'s peer when it loses its last active link or gains its first.
 
 from __future__ import annotations
 
+import ctypes
 import struct
 from typing import TYPE_CHECKING, Dict, List, Optional
 
@@ -20,6 +21,7 @@ from ...abi.constants import (
     NGM_ONE2MANY_SET_CONFIG, Errno,
 )
 from ...abi.message import NgMesg
+from ...abi.structs import ng_one2many_config, ng_one2many_link_stats
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
@@ -27,8 +29,7 @@ from ..node import Hook, MsgItem, Node, Result, Tags
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
-CONFIG = struct.Struct(f"=II{NG_ONE2MANY_MAX_LINKS}s")  # struct ng_one2many_config
-STATS = struct.Struct("=5Q")  # struct ng_one2many_link_stats
+CONFIG_SIZE = ctypes.sizeof(ng_one2many_config)
 _I32 = struct.Struct("=i")
 _MASK = (1 << 64) - 1
 _XMIT = (NG_ONE2MANY_XMIT_ROUNDROBIN, NG_ONE2MANY_XMIT_ALL, NG_ONE2MANY_XMIT_FAILOVER)
@@ -137,9 +138,10 @@ class One2ManyNode(Node):
             raise fbsd_error(Errno.EINVAL, f"one2many: unknown cookie {msg.typecookie}")
         arg = bytes(msg.data)
         if msg.cmd == NGM_ONE2MANY_SET_CONFIG:
-            if len(arg) != CONFIG.size:
-                raise fbsd_error(Errno.EINVAL, f"one2many: setconfig wants {CONFIG.size} bytes")
-            xmit, fail, enabled = CONFIG.unpack(arg)
+            if len(arg) != CONFIG_SIZE:
+                raise fbsd_error(Errno.EINVAL, f"one2many: setconfig wants {CONFIG_SIZE} bytes")
+            conf = ng_one2many_config.from_buffer_copy(arg)
+            xmit, fail, enabled = conf.xmitAlg, conf.failAlg, bytes(conf.enabledLinks)
             if xmit not in _XMIT or fail not in _FAIL:
                 raise fbsd_error(Errno.EINVAL, f"one2many: bad xmitAlg {xmit} or failAlg {fail}")
             self.xmit_alg, self.fail_alg = xmit, fail
@@ -147,7 +149,9 @@ class One2ManyNode(Node):
             self._update_many()
             return None
         if msg.cmd == NGM_ONE2MANY_GET_CONFIG:
-            return self.respond(item, CONFIG.pack(self.xmit_alg, self.fail_alg, bytes(self.enabled)))
+            conf = ng_one2many_config(self.xmit_alg, self.fail_alg)
+            conf.enabledLinks[:] = self.enabled
+            return self.respond(item, bytes(conf))
         if msg.cmd in (NGM_ONE2MANY_GET_STATS, NGM_ONE2MANY_CLR_STATS, NGM_ONE2MANY_GETCLR_STATS):
             if len(arg) != _I32.size:
                 raise fbsd_error(Errno.EINVAL, "one2many: the link number is a 32-bit integer")
@@ -156,7 +160,7 @@ class One2ManyNode(Node):
                 raise fbsd_error(Errno.EINVAL, f"one2many: no link {number}")
             error = 0
             if msg.cmd != NGM_ONE2MANY_CLR_STATS:
-                error = self.respond(item, STATS.pack(*(v & _MASK for v in self.stats[number])))
+                error = self.respond(item, bytes(ng_one2many_link_stats(*(v & _MASK for v in self.stats[number]))))
             if msg.cmd != NGM_ONE2MANY_GET_STATS:
                 self.stats[number] = [0] * 5
             return error
