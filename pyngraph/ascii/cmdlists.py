@@ -13,7 +13,7 @@ from typing import Dict, Iterator, Optional, Sequence, Tuple
 from ..abi import constants as C
 from .sockaddr import ACCEPT, SOCKADDR, SOCKOPT
 from .types import (
-    CMDBUF, ENADDR, HINT32, HOOKBUF, INT32, NODEBUF, PATHBUF, STRING, TYPEBUF, UINT8, UINT16, UINT32,
+    CMDBUF, ENADDR, HINT16, HINT32, HOOKBUF, INT32, NODEBUF, PATHBUF, STRING, TYPEBUF, UINT8, UINT16, UINT32,
     UINT64, ArrayType, Buffer, ByteArrayType, Field, FixedArrayType, ParseType, StructType, c_int, read_u32,
 )
 
@@ -269,13 +269,41 @@ ONE2MANY = CmdList("one2many", [
     Cmd(_O, C.NGM_ONE2MANY_GETCLR_STATS, "getclrstats", INT32, ONE2MANY_STATS),
 ])
 
+def _vlan_table_length(ctx: object, buf: Buffer, pos: int) -> int:
+    """ng_vlan_table: ``n`` just before the array."""
+    return c_int(read_u32(buf, pos - 4))
+
+
+VLAN_FILTER = StructType(
+    [Field("hook", HOOKBUF), Field("vlan", UINT16), Field("vid", UINT16), Field("pcp", UINT8),
+     Field("cfi", UINT8)],
+    "ng_vlan_filter",
+)
+VLAN_TABLE = StructType(
+    [Field("n", UINT32), Field("filter", ArrayType(VLAN_FILTER, _vlan_table_length))], "ng_vlan_table"
+)
+_V = C.NGM_VLAN_COOKIE
+VLAN = CmdList("vlan", [
+    Cmd(_V, C.NGM_VLAN_ADD_FILTER, "addfilter", VLAN_FILTER, None),
+    Cmd(_V, C.NGM_VLAN_DEL_FILTER, "delfilter", HOOKBUF, None),
+    Cmd(_V, C.NGM_VLAN_GET_TABLE, "gettable", None, VLAN_TABLE),
+    Cmd(_V, C.NGM_VLAN_DEL_VID_FLT, "delvidflt", UINT16, None),
+    Cmd(_V, C.NGM_VLAN_GET_DECAP, "getdecap", None, HINT32),
+    Cmd(_V, C.NGM_VLAN_SET_DECAP, "setdecap", HINT32, None),
+    Cmd(_V, C.NGM_VLAN_GET_ENCAP, "getencap", None, HINT32),
+    Cmd(_V, C.NGM_VLAN_SET_ENCAP, "setencap", HINT32, None),
+    Cmd(_V, C.NGM_VLAN_GET_ENCAP_PROTO, "getencapproto", None, HINT16),
+    Cmd(_V, C.NGM_VLAN_SET_ENCAP_PROTO, "setencapproto", HINT16, None),
+])
+
 CMDLISTS: Dict[str, CmdList] = {c.typename: c for c in (
-    KSOCKET, SOCKET, HUB, ECHO, HOLE, TEE, IFACE, EIFACE, ETHER, BRIDGE, ONE2MANY)}
+    KSOCKET, SOCKET, HUB, ECHO, HOLE, TEE, IFACE, EIFACE, ETHER, BRIDGE, ONE2MANY, VLAN)}
 """Each node type's own command list, by type name."""
 
 __all__ = [
     "BRIDGE", "BRIDGE_CONFIG", "BRIDGE_HOST", "BRIDGE_HOST_ARY", "BRIDGE_MOVE_HOST", "BRIDGE_STATS",
-    "EIFACE", "ETHER", "IFACE", "ONE2MANY", "ONE2MANY_CONFIG", "ONE2MANY_STATS", "ACCEPT", "CMDLISTS", "CONNECT", "Cmd", "CmdList", "ECHO", "GENERIC", "HOLE", "HOLE_HOOKSTAT",
+    "EIFACE", "ETHER", "IFACE", "ONE2MANY", "ONE2MANY_CONFIG", "ONE2MANY_STATS", "VLAN", "VLAN_FILTER",
+    "VLAN_TABLE", "ACCEPT", "CMDLISTS", "CONNECT", "Cmd", "CmdList", "ECHO", "GENERIC", "HOLE", "HOLE_HOOKSTAT",
     "HOOKLIST", "HUB", "KSOCKET", "LINKINFO", "MKPEER", "NAME", "NAMELIST", "NG_MESG", "NODEINFO",
     "RMHOOK", "SOCKADDR", "SOCKET", "SOCKOPT", "TEE", "TEE_HOOKSTAT", "TEE_STATS", "TYPEINFO",
     "TYPELIST",

@@ -32,6 +32,12 @@ SOL_PACKET, PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP, PACKET_MR_PROMISC = 2
 PACKET_OUTGOING = 4  # sll_pkttype of frames the host itself sent
 PI = struct.Struct("!HH")  # TUN packet information: flags, protocol (an Ethernet type)
 ETH_P_IP, ETH_P_IPV6 = 0x0800, 0x86DD
+PACKET_AUXDATA, TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 8, 0x10, 0x40
+AUXDATA = struct.Struct("=IIIHHHH")  # struct tpacket_auxdata
+ETHERTYPE_VLAN = 0x8100
+# A frame's out-of-band VLAN tag (FreeBSD's M_VLANTAG and m_pkthdr.ether_vtag) travels between
+# emulated nodes as an mbuf tag of this private cookie and type whose payload is the 16-bit tag.
+VLANTAG_COOKIE, VLANTAG_TYPE = 0x7079_6E67, 1
 _IFREQ_FLAGS = struct.Struct(f"{IFNAMSIZ}sH22x")
 _IFREQ_ADDR = struct.Struct(f"{IFNAMSIZ}sH6s16x")  # ifr_hwaddr: sa_family, sa_data[0:6]
 _PACKET_MREQ = struct.Struct("iHH8s")
@@ -145,6 +151,7 @@ def open_packet(ifname: str) -> socket.socket:
         raise host_error(exc, f"AF_PACKET socket on {ifname}") from None
     try:
         sock.bind((ifname, ETH_P_ALL))
+        sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)  # the VLAN tag Linux takes off a frame
         sock.setblocking(False)
     except OSError as exc:
         sock.close()

@@ -103,3 +103,14 @@ def test_one2many_config_and_stats() -> None:
     stats = struct.pack("=5Q", 10, 1, 0, 0, 0)
     assert unparse("one2many", "getstats", stats, True) == "{ recvOctets=10 recvPackets=1 }"
     assert parse("one2many", "getstats", "-1") == struct.pack("=i", -1)  # the "one" link
+
+
+@little
+def test_vlan_filter_and_table() -> None:
+    raw = parse("vlan", "addfilter", '{ hook="v10" vid=10 pcp=5 cfi=1 }')
+    assert raw == b"v10".ljust(32, b"\0") + struct.pack("=HHBB", 0, 10, 5, 1)  # 38 bytes, no padding
+    table = struct.pack("=I", 1) + b"v10".ljust(32, b"\0") + struct.pack("=HHBB", 10, 10, 5, 0)
+    assert unparse("vlan", "gettable", table, True) == '{ n=1 filter=[ { hook="v10" vlan=10 vid=10 pcp=5 } ] }'
+    assert parse("vlan", "setencapproto", "0x88a8") == struct.pack("=H", 0x88A8)
+    assert unparse("vlan", "getencap", struct.pack("=I", 3), True) == "0x3"
+    assert parse("vlan", "delvidflt", "10") == struct.pack("=H", 10)

@@ -26,7 +26,7 @@ import logging
 import socket
 import struct
 import weakref
-from typing import TYPE_CHECKING, Dict, Optional, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from ...abi.constants import (
     ETHER_ADDR_LEN, IFNAMSIZ, NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_ORPHAN,
@@ -38,7 +38,7 @@ from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
 from ..linux import host_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tag, Tags
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -50,6 +50,27 @@ ETHER_HDR_LEN = 14
 _KNOWN_TYPES = {0x0800, 0x0806, 0x8035, 0x86DD, 0x8100}  # what the host stack demultiplexes
 _READ_BURST = 64
 _FRAME_MAX = 65536
+_CMSG_SPACE = socket.CMSG_SPACE(netif.AUXDATA.size)
+_TCI = struct.Struct("!HH")
+
+
+def _vlan_tags(ancillary: List[Tuple[int, int, bytes]]) -> Tags:
+    """The out-of-band VLAN tag Linux took off a received frame (FreeBSD: M_VLANTAG), as an mbuf tag."""
+    for level, kind, data in ancillary:
+        if level == netif.SOL_PACKET and kind == netif.PACKET_AUXDATA and len(data) >= netif.AUXDATA.size:
+            status, _, _, _, _, tci, _ = netif.AUXDATA.unpack_from(data)
+            if status & netif.TP_STATUS_VLAN_VALID:
+                return (Tag(netif.VLANTAG_COOKIE, netif.VLANTAG_TYPE, struct.pack("=H", tci)),)
+    return ()
+
+
+def _with_vlan_tag(frame: bytes, tags: Tags) -> bytes:
+    """``frame`` with an out-of-band VLAN tag put back in (what a tagging driver transmits)."""
+    for tag in tags:
+        if tag.cookie == netif.VLANTAG_COOKIE and tag.type == netif.VLANTAG_TYPE and len(tag.payload) == 2:
+            tci = struct.unpack("=H", tag.payload)[0]
+            return frame[:12] + _TCI.pack(netif.ETHERTYPE_VLAN, tci) + frame[12:]
+    return frame
 
 
 class _KernelState:
@@ -138,13 +159,13 @@ class EtherNode(Node):
             if sock is None or sock is not self.sock:
                 return
             try:
-                frame, addr = sock.recvfrom(_FRAME_MAX)
+                frame, ancillary, _, addr = sock.recvmsg(_FRAME_MAX, _CMSG_SPACE)
             except BlockingIOError:
                 return
             except OSError as exc:
                 self._read_error(exc)
                 return
-            self._input(frame, addr[2])
+            self._input(frame, addr[2], _vlan_tags(ancillary))
 
     def _read_error(self, exc: OSError) -> None:
         if exc.errno in (errno.ENETDOWN, errno.ENXIO, errno.ENODEV) and not netif.is_ethernet(self.ifname):
@@ -153,21 +174,21 @@ class EtherNode(Node):
         else:
             log.debug("%s: %s", self.ifname, exc)
 
-    def _input(self, frame: bytes, pkttype: int) -> None:
+    def _input(self, frame: bytes, pkttype: int, tags: Tags) -> None:
         hooks = self.roles
         if pkttype == netif.PACKET_OUTGOING:
             upper = hooks.get(NG_ETHER_HOOK_UPPER)
             if upper is not None:
-                self.send_data(upper, frame)
+                self.send_data(upper, frame, tags)
             return
         lower = hooks.get(NG_ETHER_HOOK_LOWER)
         if lower is not None:
-            self.send_data(lower, frame)
+            self.send_data(lower, frame, tags)
             return
         orphans = hooks.get(NG_ETHER_HOOK_ORPHAN)
         if orphans is not None and len(frame) >= ETHER_HDR_LEN:
             if int.from_bytes(frame[12:14], "big") not in _KNOWN_TYPES:
-                self.send_data(orphans, frame)
+                self.send_data(orphans, frame, tags)
 
     def _detach(self) -> None:
         _kernel_state(self.kernel).detached.add(self.ifname)
@@ -194,7 +215,7 @@ class EtherNode(Node):
             raise fbsd_error(Errno.ENETDOWN, f"ether {self.ifname}: interface down")
         if len(data) < ETHER_HDR_LEN:
             raise fbsd_error(Errno.EINVAL, f"ether {self.ifname}: frame shorter than an Ethernet header")
-        frame = bytes(data)
+        frame = _with_vlan_tag(bytes(data), tags)
         if self.autosrc:
             frame = frame[:6] + netif.get_hwaddr(self.ifname) + frame[12:]
         try:
