@@ -12,11 +12,15 @@ import logging
 import os
 import socket
 import struct
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Set, Tuple
 
 from ..abi.constants import IFNAMSIZ, Errno
 from ..errors import NetgraphError
 from .linux import fbsd_error, host_error
+from .node import Node, Result
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
 
 log = logging.getLogger("pyngraph.emulator.netif")
 
@@ -48,7 +52,7 @@ def _name(ifname: str) -> bytes:
     return ifname.encode("ascii", "replace")[:IFNAMSIZ - 1]
 
 
-def open_tuntap(base: str, tap: bool, taken: "set[str]") -> Tuple[int, str, int]:
+def open_tuntap(base: str, tap: bool, taken: Set[str]) -> Tuple[int, str, int]:
     """A new non-persistent TUN (or TAP) device named ``base`` + the lowest free unit.
 
     Returns (descriptor, interface name, unit).  ``taken`` holds names this
@@ -179,3 +183,70 @@ def write_packet(fd: int, data: bytes, what: str) -> Optional[NetgraphError]:
             return fbsd_error(Errno.ENETDOWN, f"{what}: interface down")
         return host_error(exc, what)
     return None
+
+
+_READ_BURST = 64  # packets read per readiness callback
+_held: Set[str] = set()  # TUN/TAP interface names this process's nodes hold
+
+
+class DeviceNode(Node):
+    """A node owning a TUN (or TAP) device named ``base`` + unit, as iface and eiface nodes do.
+
+    The constructor makes the device, takes its name as the node's name when
+    free, and watches it: each packet Linux sends out of the device is passed
+    to :meth:`output`.  Shutting the node down removes the device.
+    """
+
+    base = ""
+    tap = False
+    read_max = 65536
+
+    def __init__(self, kernel: "Kernel", node_id: int) -> None:
+        super().__init__(kernel, node_id)
+        self.fd = -1
+        self.ifname = ""
+
+    def constructor(self) -> Result:
+        self.fd, self.ifname, _ = open_tuntap(self.base, self.tap, _held)
+        _held.add(self.ifname)
+        self.attached()
+        if self.kernel.node_by_name(self.ifname) is None:
+            self.kernel.name_node(self, self.ifname)
+        else:
+            log.warning("%s: can't acquire netgraph name", self.ifname)
+        self.kernel.watch_fd(self.fd, self._on_readable)
+        return None
+
+    def attached(self) -> None:
+        """The device exists (``self.fd``, ``self.ifname``): set it up before anything else happens."""
+
+    def output(self, packet: bytes) -> None:
+        """One packet Linux sent out of the device."""
+
+    def _on_readable(self) -> None:
+        for _ in range(_READ_BURST):
+            try:
+                packet = os.read(self.fd, self.read_max)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                log.debug("%s: read: %s", self.ifname, exc)
+                return
+            self.output(packet)
+
+    def ifname_reply(self) -> bytes:
+        """The interface name as GET_IFNAME replies carry it: ``char[IFNAMSIZ]``."""
+        return self.ifname.encode()[:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0")
+
+    def input(self, packet: bytes) -> None:
+        """Hand ``packet`` to Linux as received on the device (the FreeBSD errno as NetgraphError)."""
+        error = write_packet(self.fd, packet, f"{self.type_name} {self.ifname}")
+        if error is not None:
+            raise error
+
+    def shutdown(self) -> None:
+        if self.fd >= 0:
+            self.kernel.unwatch_fd(self.fd)
+            os.close(self.fd)  # a non-persistent device goes with its descriptor
+            self.fd = -1
+            _held.discard(self.ifname)

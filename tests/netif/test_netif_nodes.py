@@ -196,3 +196,22 @@ def test_ether_node_of_a_veth(sock: SockNode, netns) -> None:
     with pytest.raises(OSError) as gone:
         Ether.attach(sock, "nosuchif0").info()
     assert gone.value.errno == errno.ENOENT
+
+
+def test_pyngctl_shows_the_new_types(sock: SockNode, netns) -> None:
+    spaces, ns, daemon = netns
+    ng = Iface.make(sock, hook="inet")
+    name = ng.ifname()
+    try:
+        env = daemon.env()
+        types = spaces.run(ns, [*env["NGCTL"].split(), "types"], env=env).stdout
+        for type_name in ("iface", "eiface", "ether", "bridge", "one2many", "vlan"):
+            assert f" {type_name} " in types, types
+        listed = spaces.run(ns, [*env["NGCTL"].split(), "list"], env=env).stdout
+        assert f"Name: {name} " in listed and "Type: iface" in listed, listed
+        shown = spaces.run(ns, [*env["NGCTL"].split(), "show", f"{name}:"], env=env).stdout
+        assert "Type: iface" in shown and "inet" in shown, shown
+        reply = spaces.run(ns, [*env["NGCTL"].split(), "msg", f"{name}:", "getifname"], env=env).stdout
+        assert f'"{name}"' in reply, reply
+    finally:
+        ng.shutdown()

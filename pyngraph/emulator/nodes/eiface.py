@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import socket
 import struct
-from typing import TYPE_CHECKING, List, Set
+from typing import List
 
 from ...abi.constants import (
     AF_INET, AF_INET6, ETHER_ADDR_LEN, IFNAMSIZ, NG_EIFACE_EIFACE_NAME, NG_EIFACE_HOOK_ETHER,
@@ -22,23 +21,17 @@ from ...abi.constants import (
 from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
-
-if TYPE_CHECKING:
-    from ..kernel import Kernel
+from ..node import Hook, MsgItem, Result, Tags
 
 log = logging.getLogger("pyngraph.emulator.eiface")
 
 TUNSETCARRIER = 0x400454E2
 _INT = struct.Struct("=i")
-_READ_BURST = 64
-_FRAME_MAX = 65536 + 18
 ETHER_HDR_LEN = 14
 AF_LINK, IFT_ETHER = 18, 6
 SIZEOF_LONG = 8  # SA_SIZE rounds to sizeof(long): the 64-bit targets
 _SDL_HEAD = struct.Struct("=BBHBBBB")  # sdl_len, family, index, type, nlen, alen, slen
 SIZEOF_SOCKADDR_DL = 54
-_units: Set[str] = set()
 
 
 def _sa_size(length: int) -> int:
@@ -76,28 +69,18 @@ def inet_addresses(ifname: str) -> List[bytes]:
     return out
 
 
-class EifaceNode(Node):
+class EifaceNode(netif.DeviceNode):
     """One TAP device; one ``ether`` hook; survives the loss of its hook."""
 
     type_name = "eiface"
     cookie = NGM_EIFACE_COOKIE
     cmdlist = CMDLISTS["eiface"]
+    base = NG_EIFACE_EIFACE_NAME
+    tap = True
+    read_max = 65536 + 18
 
-    def __init__(self, kernel: "Kernel", node_id: int) -> None:
-        super().__init__(kernel, node_id)
-        self.fd = -1
-        self.ifname = ""
-
-    def constructor(self) -> Result:
-        self.fd, self.ifname, _ = netif.open_tuntap(NG_EIFACE_EIFACE_NAME, True, _units)
-        _units.add(self.ifname)
-        self._carrier(False)
-        if self.kernel.node_by_name(self.ifname) is None:
-            self.kernel.name_node(self, self.ifname)
-        else:
-            log.warning("%s: can't acquire netgraph name", self.ifname)
-        self.kernel.watch_fd(self.fd, self._on_readable)
-        return None
+    def attached(self) -> None:
+        self._carrier(False)  # no hook yet: link down
 
     def _carrier(self, up: bool) -> None:
         """The link state FreeBSD reports follows the hook; the TAP carrier follows it here."""
@@ -106,18 +89,10 @@ class EifaceNode(Node):
         except OSError as exc:
             log.debug("%s: TUNSETCARRIER: %s", self.ifname, exc)
 
-    def _on_readable(self) -> None:
-        for _ in range(_READ_BURST):
-            try:
-                frame = os.read(self.fd, _FRAME_MAX)
-            except BlockingIOError:
-                return
-            except OSError as exc:
-                log.debug("%s: read: %s", self.ifname, exc)
-                return
-            hook = self.hooks.get(NG_EIFACE_HOOK_ETHER)
-            if hook is not None:
-                self.send_data(hook, frame)
+    def output(self, packet: bytes) -> None:
+        hook = self.hooks.get(NG_EIFACE_HOOK_ETHER)
+        if hook is not None:
+            self.send_data(hook, packet)
 
     def newhook(self, hook: Hook, name: str) -> Result:
         if name != NG_EIFACE_HOOK_ETHER:
@@ -131,9 +106,7 @@ class EifaceNode(Node):
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
         if len(data) < ETHER_HDR_LEN:
             raise fbsd_error(Errno.EINVAL, f"eiface {self.ifname}: frame shorter than an Ethernet header")
-        error = netif.write_packet(self.fd, bytes(data), f"eiface {self.ifname}")
-        if error is not None:
-            raise error
+        self.input(bytes(data))
         return None
 
     def rcvmsg(self, item: MsgItem) -> Result:
@@ -150,18 +123,11 @@ class EifaceNode(Node):
             netif.set_hwaddr(self.ifname, bytes(msg.data))
             return None
         if msg.cmd == NGM_EIFACE_GET_IFNAME:
-            return self.respond(item, self.ifname.encode()[:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0"))
+            return self.respond(item, self.ifname_reply())
         if msg.cmd == NGM_EIFACE_GET_IFADDRS:
             link = link_sockaddr(self.ifname, netif.ifindex(self.ifname), netif.get_hwaddr(self.ifname))
             return self.respond(item, link + b"".join(inet_addresses(self.ifname)))
         raise fbsd_error(Errno.EINVAL, f"eiface: unknown command {msg.cmd}")
-
-    def shutdown(self) -> None:
-        if self.fd >= 0:
-            self.kernel.unwatch_fd(self.fd)
-            os.close(self.fd)
-            self.fd = -1
-            _units.discard(self.ifname)
 
 
 NODE_TYPE = EifaceNode

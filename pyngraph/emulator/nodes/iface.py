@@ -13,18 +13,17 @@ on ``inet`` meets IPv4's input and is dropped there, as on FreeBSD.
 from __future__ import annotations
 
 import logging
-import os
 import struct
-from typing import TYPE_CHECKING, Set
+from typing import TYPE_CHECKING
 
 from ...abi.constants import (
     NG_IFACE_HOOK_INET, NG_IFACE_HOOK_INET6, NG_IFACE_IFACE_NAME, NGM_FLOW_COOKIE, NGM_IFACE_BROADCAST,
-    NGM_IFACE_COOKIE, NGM_IFACE_GET_IFINDEX, NGM_IFACE_GET_IFNAME, NGM_IFACE_POINT2POINT, IFNAMSIZ, Errno,
+    NGM_IFACE_COOKIE, NGM_IFACE_GET_IFINDEX, NGM_IFACE_GET_IFNAME, NGM_IFACE_POINT2POINT, Errno,
 )
 from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Result, Tags
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -34,63 +33,39 @@ log = logging.getLogger("pyngraph.emulator.iface")
 _FAMILIES = {NG_IFACE_HOOK_INET: netif.ETH_P_IP, NG_IFACE_HOOK_INET6: netif.ETH_P_IPV6}
 _HOOK_OF = {proto: hook for hook, proto in _FAMILIES.items()}
 _U32 = struct.Struct("=I")
-_READ_BURST = 64  # packets read per readiness callback
-_MTU_MAX = 65535 + netif.PI.size
-_units: Set[str] = set()  # interface names this process's iface nodes hold
 
 
-class IfaceNode(Node):
+class IfaceNode(netif.DeviceNode):
     """One TUN device; ``inet``/``inet6`` hooks; survives the loss of its hooks."""
 
     type_name = "iface"
     cookie = NGM_IFACE_COOKIE
     cmdlist = CMDLISTS["iface"]
+    base = NG_IFACE_IFACE_NAME
+    read_max = 65535 + netif.PI.size
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
-        self.fd = -1
-        self.ifname = ""
         self.point2point = True  # IFF_POINTOPOINT (else IFF_BROADCAST), as the node reports it
-
-    def constructor(self) -> Result:
-        self.fd, self.ifname, _ = netif.open_tuntap(NG_IFACE_IFACE_NAME, False, _units)
-        _units.add(self.ifname)
-        if self.kernel.node_by_name(self.ifname) is None:
-            self.kernel.name_node(self, self.ifname)
-        else:
-            log.warning("%s: can't acquire netgraph name", self.ifname)
-        self.kernel.watch_fd(self.fd, self._on_readable)
-        return None
 
     def newhook(self, hook: Hook, name: str) -> Result:
         if name not in _FAMILIES:
             raise fbsd_error(Errno.EPFNOSUPPORT, f"iface: no hook {name!r} (inet, inet6)")
         return None
 
-    def _on_readable(self) -> None:
-        """Packets Linux sent out of the device leave by their family's hook."""
-        for _ in range(_READ_BURST):
-            try:
-                packet = os.read(self.fd, _MTU_MAX)
-            except BlockingIOError:
-                return
-            except OSError as exc:
-                log.debug("%s: read: %s", self.ifname, exc)
-                return
-            if len(packet) < netif.PI.size:
-                continue
-            hook = self.hooks.get(_HOOK_OF.get(netif.PI.unpack_from(packet)[1], ""))
-            if hook is None:  # ng_iface_send: no hook for this family (ENETDOWN to the sender)
-                log.debug("%s: no hook for a packet of protocol %#x", self.ifname,
-                          netif.PI.unpack_from(packet)[1])
-                continue
-            self.send_data(hook, packet[netif.PI.size:])
+    def output(self, packet: bytes) -> None:
+        """A packet Linux routed out of the device leaves by its family's hook."""
+        if len(packet) < netif.PI.size:
+            return
+        proto = netif.PI.unpack_from(packet)[1]
+        hook = self.hooks.get(_HOOK_OF.get(proto, ""))
+        if hook is None:  # ng_iface_send: no hook for this family (ENETDOWN to the sender)
+            log.debug("%s: no hook for a packet of protocol %#x", self.ifname, proto)
+            return
+        self.send_data(hook, packet[netif.PI.size:])
 
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
-        error = netif.write_packet(self.fd, netif.PI.pack(0, _FAMILIES[hook.name]) + bytes(data),
-                                   f"iface {self.ifname}")
-        if error is not None:
-            raise error
+        self.input(netif.PI.pack(0, _FAMILIES[hook.name]) + bytes(data))
         return None
 
     def rcvmsg(self, item: MsgItem) -> Result:
@@ -100,7 +75,7 @@ class IfaceNode(Node):
         if msg.typecookie != NGM_IFACE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"iface: unknown cookie {msg.typecookie}")
         if msg.cmd == NGM_IFACE_GET_IFNAME:
-            return self.respond(item, self.ifname.encode()[:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0"))
+            return self.respond(item, self.ifname_reply())
         if msg.cmd == NGM_IFACE_GET_IFINDEX:
             return self.respond(item, _U32.pack(netif.ifindex(self.ifname)))
         if msg.cmd in (NGM_IFACE_POINT2POINT, NGM_IFACE_BROADCAST):
@@ -109,13 +84,6 @@ class IfaceNode(Node):
             self.point2point = msg.cmd == NGM_IFACE_POINT2POINT
             return None  # no reply (NG_RESPOND_MSG without a response)
         raise fbsd_error(Errno.EINVAL, f"iface: unknown command {msg.cmd}")
-
-    def shutdown(self) -> None:
-        if self.fd >= 0:
-            self.kernel.unwatch_fd(self.fd)
-            os.close(self.fd)  # a non-persistent TUN device goes with its descriptor
-            self.fd = -1
-            _units.discard(self.ifname)
 
 
 NODE_TYPE = IfaceNode
