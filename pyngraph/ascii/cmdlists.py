@@ -66,7 +66,7 @@ class CmdList:
 # --- generic messages (ng_message.h, ng_base.c) -----------------------------------
 
 def _list_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """namelist/typelist: the u_int32_t count just before the array."""
+    """The u_int32_t count just before the array (namelist, typelist, bridge table, vlan table)."""
     return c_int(read_u32(buf, pos - 4))
 
 
@@ -211,11 +211,6 @@ ETHER = CmdList("ether", [
 ])
 
 
-def _bridge_hosts_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """ng_bridge_host_ary: ``numHosts`` just before the array."""
-    return c_int(read_u32(buf, pos - 4))
-
-
 BRIDGE_CONFIG = StructType(
     [Field("debugLevel", UINT8), Field("loopTimeout", UINT32), Field("maxStaleness", UINT32),
      Field("minStableAge", UINT32)],
@@ -233,7 +228,7 @@ BRIDGE_HOST = StructType(
     "ng_bridge_hostent",
 )
 BRIDGE_HOST_ARY = StructType(
-    [Field("numHosts", UINT32), Field("hosts", ArrayType(BRIDGE_HOST, _bridge_hosts_length))],
+    [Field("numHosts", UINT32), Field("hosts", ArrayType(BRIDGE_HOST, _list_length))],
     "ng_bridge_host_ary",
 )
 BRIDGE_MOVE_HOST = StructType([Field("addr", ENADDR), Field("hook", HOOKBUF)], "ng_bridge_move_host")
@@ -269,10 +264,6 @@ ONE2MANY = CmdList("one2many", [
     Cmd(_O, C.NGM_ONE2MANY_GETCLR_STATS, "getclrstats", INT32, ONE2MANY_STATS),
 ])
 
-def _vlan_table_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """ng_vlan_table: ``n`` just before the array."""
-    return c_int(read_u32(buf, pos - 4))
-
 
 VLAN_FILTER = StructType(
     [Field("hook", HOOKBUF), Field("vlan", UINT16), Field("vid", UINT16), Field("pcp", UINT8),
@@ -280,7 +271,7 @@ VLAN_FILTER = StructType(
     "ng_vlan_filter",
 )
 VLAN_TABLE = StructType(
-    [Field("n", UINT32), Field("filter", ArrayType(VLAN_FILTER, _vlan_table_length))], "ng_vlan_table"
+    [Field("n", UINT32), Field("filter", ArrayType(VLAN_FILTER, _list_length))], "ng_vlan_table"
 )
 _V = C.NGM_VLAN_COOKIE
 VLAN = CmdList("vlan", [
