@@ -264,6 +264,7 @@ ONE2MANY = CmdList("one2many", [
     Cmd(_O, C.NGM_ONE2MANY_GETCLR_STATS, "getclrstats", INT32, ONE2MANY_STATS),
 ])
 
+# --- vlan ------------------------------------------------------------------------------
 
 VLAN_FILTER = StructType(
     [Field("hook", HOOKBUF), Field("vlan", UINT16), Field("vid", UINT16), Field("pcp", UINT8),
