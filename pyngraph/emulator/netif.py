@@ -46,6 +46,7 @@ _IFREQ_FLAGS = struct.Struct(f"{IFNAMSIZ}sH22x")
 _IFREQ_ADDR = struct.Struct(f"{IFNAMSIZ}sH6s16x")  # ifr_hwaddr: sa_family, sa_data[0:6]
 _PACKET_MREQ = struct.Struct("iHH8s")
 NEEDS_ADMIN = "needs root or CAP_NET_ADMIN (run pyngraph-emud as root)"
+_held: Set[str] = set()  # TUN/TAP interface names this process's device nodes hold
 
 
 def _name(ifname: str) -> bytes:
@@ -101,14 +102,19 @@ def ifindex(ifname: str) -> int:
         raise fbsd_error(Errno.ENXIO, f"no interface {ifname}") from None
 
 
+_ioctl_socket: Optional[socket.socket] = None  # one datagram socket for every interface ioctl
+
+
 def _ioctl(request: int, arg: bytes, what: str) -> bytes:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            return fcntl.ioctl(s.fileno(), request, arg)
-        except OSError as exc:
-            if exc.errno == 1:
-                raise fbsd_error(Errno.EPERM, f"{what} {NEEDS_ADMIN}") from None
-            raise host_error(exc, what) from None
+    global _ioctl_socket
+    if _ioctl_socket is None:
+        _ioctl_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        return fcntl.ioctl(_ioctl_socket.fileno(), request, arg)
+    except OSError as exc:
+        if exc.errno == 1:
+            raise fbsd_error(Errno.EPERM, f"{what} {NEEDS_ADMIN}") from None
+        raise host_error(exc, what) from None
 
 
 def get_flags(ifname: str) -> int:
@@ -135,8 +141,8 @@ def multi(ifname: str, addr: bytes, add: bool) -> None:
 
 
 def is_ethernet(ifname: str) -> bool:
-    """Whether ``ifname`` is an existing Ethernet-like Linux interface (ARPHRD_ETHER)."""
-    if not ifname or "/" in ifname or ifname.startswith("."):
+    """Whether ``ifname`` is an existing Ethernet-like Linux interface (ARPHRD_ETHER) of no device node."""
+    if not ifname or "/" in ifname or ifname.startswith(".") or ifname in _held:
         return False
     try:
         with open(f"/sys/class/net/{ifname}/type") as f:
@@ -186,7 +192,6 @@ def write_packet(fd: int, data: bytes, what: str) -> Optional[NetgraphError]:
 
 
 _READ_BURST = 64  # packets read per readiness callback
-_held: Set[str] = set()  # TUN/TAP interface names this process's nodes hold
 
 
 class DeviceNode(Node):
