@@ -171,3 +171,38 @@ def test_one2many_hook_names(sock: SockNode, name: str) -> None:
     with pytest.raises(OSError) as bad:
         sock.connect(".", "o", "x", name)
     assert bad.value.errno == errno.EINVAL
+
+
+# FreeBSD's tests/sys/netgraph/bridge.c, uplink_private and uplink_classic: the hooks attached
+# first to last, then (sending hook, source byte, destination, hooks that must get the frame).
+_DST = {"0": bytes([2, 4, 6, 0, 0, 0]), "2": bytes([2, 4, 6, 0, 0, 2]),
+        "mcast": bytes([0xff, 4, 6, 0, 0, 2]), "bcast": BCAST}
+_STEPS = [("u1", 1, "0"), ("l0", 0, "2"), ("u2", 2, "0"), ("l3", 3, "0"), ("u1", 1, "2"), ("l0", 0, "2"),
+          ("u1", 1, "mcast"), ("l0", 0, "mcast"), ("u1", 1, "bcast"), ("l0", 0, "bcast")]
+_LINKS = {"l0": ("link0", 0), "u1": ("uplink1", -1), "u2": ("uplink2", -2), "l3": ("link3", 3)}
+_EXPECTED = {
+    "private": ("u1 u2 l0 l3", ["u2", "u1 u2", "l0", "l0", "u2", "u1 u2", "l0 u2 l3", "u1 u2 l3",
+                                "l0 u2 l3", "u1 u2 l3"]),
+    "classic": ("l0 u1 u2 l3", ["l0 u2 l3", "u1 u2 l3", "l0", "l0", "l0 u2 l3", "u1 u2 l3", "l0 u2 l3",
+                                "u1 u2 l3", "l0 u2 l3", "u1 u2 l3"]),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(_EXPECTED))
+def test_bridge_uplinks_as_freebsds_own_test(sock: SockNode, mode: str) -> None:
+    order, expected = _EXPECTED[mode]
+    first, *rest = order.split()
+    sock.mkpeer(".", "bridge", first, _LINKS[first][0])
+    bridge = sock.node(first).resolve()
+    for ours in rest:
+        sock.connect(".", bridge, ours, _LINKS[ours][0])
+    for (hook, src, dst), receivers in zip(_STEPS, expected):
+        data = _DST[dst] + bytes([2, 4, 6, 0, 0, src]) + b"\x08\x00" + bytes(84)
+        sock.send(hook, data)
+        want = receivers.split()
+        assert sorted(received(sock, want)) == sorted(want), (hook, src, dst)
+        for ours, (_, number) in _LINKS.items():  # and nowhere else
+            stats = bridge.msg(f"getclrstats {number}")
+            assert stats is not None and stats.value.get("xmitPackets", 0) == (ours in want), (hook, dst, ours)
+    table = bridge.msg("gettable")
+    assert table is not None and table.value["numHosts"] == 2
