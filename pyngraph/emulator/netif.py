@@ -14,10 +14,11 @@ import socket
 import struct
 from typing import TYPE_CHECKING, Optional, Set, Tuple
 
-from ..abi.constants import IFNAMSIZ, Errno
+from ..abi.constants import IFNAMSIZ, NGM_FLOW_COOKIE, NGM_LINK_IS_UP, Errno
+from ..abi.message import NgMesg
 from ..errors import NetgraphError
 from .linux import fbsd_error, host_error
-from .node import Node, Result
+from .node import Hook, Node, Result
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -29,7 +30,7 @@ IFF_TUN, IFF_TAP, IFF_NO_PI, IFF_TUN_EXCL = 0x0001, 0x0002, 0x1000, 0x8000
 SIOCGIFFLAGS, SIOCSIFFLAGS = 0x8913, 0x8914
 SIOCGIFHWADDR, SIOCSIFHWADDR = 0x8927, 0x8924
 SIOCADDMULTI, SIOCDELMULTI = 0x8931, 0x8932
-IFF_UP, IFF_BROADCAST, IFF_POINTOPOINT, IFF_PROMISC = 0x1, 0x2, 0x10, 0x100
+IFF_UP, IFF_BROADCAST, IFF_POINTOPOINT, IFF_PROMISC, IFF_LOWER_UP = 0x1, 0x2, 0x10, 0x100, 0x10000
 ARPHRD_ETHER = 1
 ETH_P_ALL = 0x0003
 SOL_PACKET, PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP, PACKET_MR_PROMISC = 263, 1, 2, 1
@@ -121,6 +122,15 @@ def get_flags(ifname: str) -> int:
     """The interface's IFF_* flags."""
     reply = _ioctl(SIOCGIFFLAGS, _IFREQ_FLAGS.pack(_name(ifname), 0), f"SIOCGIFFLAGS {ifname}")
     return int(_IFREQ_FLAGS.unpack(reply)[1])
+
+
+def carrier(ifname: str) -> bool:
+    """Whether the interface has its carrier (IFF_LOWER_UP; SIOCGIFFLAGS's 16 bits lack it)."""
+    try:
+        with open(f"/sys/class/net/{ifname}/carrier") as f:
+            return f.read().strip() == "1"
+    except OSError:  # EINVAL while the interface is down
+        return False
 
 
 def get_hwaddr(ifname: str) -> bytes:
@@ -255,3 +265,51 @@ class DeviceNode(Node):
             os.close(self.fd)  # a non-persistent device goes with its descriptor
             self.fd = -1
             _held.discard(self.ifname)
+
+
+def send_msg_hook(node: Node, hook: Hook, msg: NgMesg) -> int:
+    """NG_SEND_MSG_HOOK: queue ``msg`` to ``hook``'s peer, arriving there on the peer hook."""
+    peer = hook.peer
+    if peer is None or not peer.valid:
+        return int(Errno.ENOTCONN)
+    return node.kernel.queue_msg(peer.node.id, msg, node.id, peer)
+
+
+def link_message(cmd: int) -> NgMesg:
+    """A flow-control NGM_LINK_IS_UP / NGM_LINK_IS_DOWN message (no argument)."""
+    name = "NGM_LINK_IS_UP" if cmd == NGM_LINK_IS_UP else "NGM_LINK_IS_DOWN"
+    return NgMesg(cmd, NGM_FLOW_COOKIE, b"", 0, 0, name)
+
+
+# --- link state (rtnetlink) ----------------------------------------------------------------
+
+RTMGRP_LINK, RTM_NEWLINK, RTM_DELLINK = 1, 16, 17
+_NLMSGHDR = struct.Struct("=IHHII")
+_IFINFOMSG = struct.Struct("=BxHiII")
+
+
+def open_link_monitor() -> socket.socket:
+    """A non-blocking rtnetlink socket that hears every interface's link changes."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    try:
+        sock.bind((0, RTMGRP_LINK))
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise host_error(exc, "rtnetlink link monitor") from None
+    return sock
+
+
+def link_events(data: bytes) -> "list[Tuple[int, int, int]]":
+    """(message type, interface index, IFF_* flags) of each link message in a netlink datagram."""
+    events = []
+    offset = 0
+    while offset + _NLMSGHDR.size <= len(data):
+        length, kind, _, _, _ = _NLMSGHDR.unpack_from(data, offset)
+        if length < _NLMSGHDR.size:
+            break
+        if kind in (RTM_NEWLINK, RTM_DELLINK) and length >= _NLMSGHDR.size + _IFINFOMSG.size:
+            _, _, index, flags, _ = _IFINFOMSG.unpack_from(data, offset + _NLMSGHDR.size)
+            events.append((kind, index, flags))
+        offset += (length + 3) & ~3
+    return events

@@ -19,7 +19,8 @@ import pytest
 
 from netif_support import REPO, Namespaces, NsDaemon, need_namespaces, need_tun
 from pyngraph import backend
-from pyngraph.api import EIface, Ether, Iface, SockNode
+from pyngraph.abi.constants import NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP
+from pyngraph.api import EIface, Ether, Iface, MessageEvent, SockNode
 
 LOCAL, PEER = "10.201.9.1", "10.201.9.2"
 
@@ -215,3 +216,18 @@ def test_pyngctl_shows_the_new_types(sock: SockNode, netns) -> None:
         assert f'"{name}"' in reply, reply
     finally:
         ng.shutdown()
+
+
+def test_ether_tells_lower_about_link_state(sock: SockNode, netns) -> None:
+    spaces, ns, _ = netns
+    other = ns[:-1] + "y"  # the namespace holding the veth's other end
+    vx = Ether.attach(sock, "vx")
+    sock.connect(".", vx, "wire", "lower")  # our hook "wire" <-> vx's lower
+    try:
+        for state, cmd in (("down", NGM_LINK_IS_DOWN), ("up", NGM_LINK_IS_UP)):
+            assert spaces.run(other, ["ip", "link", "set", "vy", state]).returncode == 0
+            event = sock.next_event(timeout=20)
+            assert isinstance(event, MessageEvent), event
+            assert (event.msg.typecookie, event.msg.cmd) == (NGM_FLOW_COOKIE, cmd)
+    finally:
+        sock.rmhook(".", "wire")

@@ -32,7 +32,8 @@ from ...abi.constants import (
     ETHER_ADDR_LEN, IFNAMSIZ, NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_ORPHAN,
     NG_ETHER_HOOK_UPPER, NGM_ETHER_ADD_MULTI, NGM_ETHER_COOKIE, NGM_ETHER_DEL_MULTI, NGM_ETHER_DETACH,
     NGM_ETHER_GET_AUTOSRC, NGM_ETHER_GET_ENADDR, NGM_ETHER_GET_IFINDEX, NGM_ETHER_GET_IFNAME,
-    NGM_ETHER_GET_PROMISC, NGM_ETHER_SET_AUTOSRC, NGM_ETHER_SET_ENADDR, NGM_ETHER_SET_PROMISC, Errno,
+    NGM_ETHER_GET_PROMISC, NGM_ETHER_SET_AUTOSRC, NGM_ETHER_SET_ENADDR, NGM_ETHER_SET_PROMISC,
+    NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, Errno,
 )
 from ...ascii import CMDLISTS
 from .. import netif
@@ -125,6 +126,9 @@ class EtherNode(Node):
         self.autosrc = True
         self.multi: Set[bytes] = set()
         self.roles: Dict[str, Hook] = {}  # lower, upper, orphans -> hook ("divert" is lower)
+        self.ifindex = 0
+        self.lower_up = False  # the carrier, as last reported
+        self.monitor: Optional[socket.socket] = None  # rtnetlink: link state and removal
 
     @classmethod
     def node_for_name(cls, kernel: "Kernel", name: str) -> Optional[Node]:
@@ -140,7 +144,48 @@ class EtherNode(Node):
             kernel.name_node(node, node_name(ifname))
         except OSError:
             log.warning("can't name node %s", node_name(ifname))
+        node.watch_link()
         return node
+
+    def watch_link(self) -> None:
+        """Follow the interface's carrier and removal (FreeBSD: if_link_state_change, ether_ifdetach)."""
+        try:
+            self.ifindex = netif.ifindex(self.ifname)
+            self.lower_up = netif.carrier(self.ifname)
+            self.monitor = netif.open_link_monitor()
+        except OSError as exc:
+            log.debug("%s: no link monitor: %s", self.ifname, exc)
+            return
+        self.kernel.watch_fd(self.monitor.fileno(), self._on_link)
+
+    def _on_link(self) -> None:
+        monitor = self.monitor
+        while monitor is not None and monitor is self.monitor:
+            try:
+                data = monitor.recv(65536)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # ENOBUFS: events lost; read the state afresh next time
+                log.debug("%s: link monitor: %s", self.ifname, exc)
+                return
+            for kind, index, flags in netif.link_events(data):
+                if index != self.ifindex:
+                    continue
+                if kind == netif.RTM_DELLINK:
+                    log.info("%s: interface gone; node detached", self.ifname)
+                    self._detach()
+                    return
+                up = bool(flags & netif.IFF_LOWER_UP)
+                if up != self.lower_up:
+                    self.lower_up = up
+                    self._link_state(NGM_LINK_IS_UP if up else NGM_LINK_IS_DOWN)
+
+    def _link_state(self, cmd: int) -> None:
+        """ng_ether_link_state: tell the peers of ``lower`` and ``orphans``."""
+        for role in (NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_ORPHAN):
+            hook = self.roles.get(role)
+            if hook is not None:
+                netif.send_msg_hook(self, hook, netif.link_message(cmd))
 
     def constructor(self) -> Result:
         raise fbsd_error(Errno.EINVAL, "ether: nodes are attached to interfaces, not made")
@@ -276,6 +321,10 @@ class EtherNode(Node):
             self.rmnode_self()  # FreeBSD resets the node; it is found again on the next reference
 
     def shutdown(self) -> None:
+        if self.monitor is not None:
+            self.kernel.unwatch_fd(self.monitor.fileno())
+            self.monitor.close()
+            self.monitor = None
         if self.sock is not None:
             self.kernel.unwatch_fd(self.sock.fileno())
             self.sock.close()  # drops the promiscuous-mode reference with it

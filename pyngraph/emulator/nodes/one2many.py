@@ -20,9 +20,9 @@ from ...abi.constants import (
     NGM_ONE2MANY_COOKIE, NGM_ONE2MANY_GET_CONFIG, NGM_ONE2MANY_GET_STATS, NGM_ONE2MANY_GETCLR_STATS,
     NGM_ONE2MANY_SET_CONFIG, Errno,
 )
-from ...abi.message import NgMesg
 from ...abi.structs import ng_one2many_config, ng_one2many_link_stats
 from ...ascii import CMDLISTS
+from .. import netif
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
 
@@ -78,10 +78,8 @@ class One2ManyNode(Node):
 
     def _notify(self, cmd: int) -> None:
         one = self.links.get(NG_ONE2MANY_ONE_LINKNUM)
-        peer = one.peer if one is not None else None
-        if peer is not None:  # NG_SEND_MSG_HOOK: arrives at the peer through its hook
-            name = "NGM_LINK_IS_UP" if cmd == NGM_LINK_IS_UP else "NGM_LINK_IS_DOWN"
-            self.kernel.queue_msg(peer.node.id, NgMesg(cmd, NGM_FLOW_COOKIE, b"", 0, 0, name), self.id, peer)
+        if one is not None:
+            netif.send_msg_hook(self, one, netif.link_message(cmd))
 
     def newhook(self, hook: Hook, name: str) -> Result:
         number = link_number(name)

@@ -25,7 +25,7 @@ from ...abi.message import NgMesg
 from ...abi.structs import ng_vlan_filter
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
-from ..netif import ETHERTYPE_VLAN, VLANTAG_COOKIE, VLANTAG_TYPE
+from ..netif import ETHERTYPE_VLAN, VLANTAG_COOKIE, VLANTAG_TYPE, send_msg_hook
 from ..node import Hook, MsgItem, Node, Result, Tag, Tags
 
 if TYPE_CHECKING:
@@ -147,11 +147,9 @@ class VlanNode(Node):
         if msg.typecookie == NGM_FLOW_COOKIE:
             last = item.lasthook
             if last is not None and last.node is self and last.name == NG_VLAN_HOOK_DOWNSTREAM:
-                for hook in list(self.vlan_hook.values()):  # to every filter hook's peer
-                    peer = hook.peer
-                    if peer is not None:
-                        copy = NgMesg(msg.cmd, msg.typecookie, msg.data, msg.flags, msg.token, msg.cmdstr)
-                        self.kernel.queue_msg(peer.node.id, copy, self.id, peer)
+                for hook in list(self.vlan_hook.values()):  # a copy to every filter hook's peer
+                    copy = NgMesg(msg.cmd, msg.typecookie, msg.data, msg.flags, msg.token, msg.cmdstr)
+                    send_msg_hook(self, hook, copy)
             return None
         if msg.typecookie != NGM_VLAN_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"vlan: unknown cookie {msg.typecookie}")
