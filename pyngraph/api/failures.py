@@ -16,6 +16,9 @@ from ..backend import active_backend_name
 from ..errors import NetgraphError
 
 
+INTERFACE_TYPES = ("iface", "eiface")  # node types whose constructor makes an interface
+
+
 def on_freebsd() -> bool:
     """Whether the active backend is FreeBSD's kernel netgraph."""
     return (active_backend_name() or "").startswith("freebsd")
@@ -40,6 +43,9 @@ def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Option
     number = exc.errno or host_errno.EIO
     if detail is None and number == host_errno.ENOENT:
         detail = _enoent_detail(path, node_type)
+    if detail is None and number == host_errno.EPERM and node_type in INTERFACE_TYPES:
+        detail = (f"a {node_type} node creates a network interface: that needs root"
+                  + ("" if on_freebsd() else " or CAP_NET_ADMIN in the emulator's process (pyngraph-emud)"))
     error = NetgraphError.from_host(number, detail, path=path, command=command)
     fbsd = getattr(exc, "fbsd_errno", None)
     if fbsd is not None:

@@ -276,6 +276,40 @@ PATHBUF = FixedStringType(NG_PATHSIZ)
 STRING = StringType()
 
 
+
+class EnaddrType(ParseType):
+    """An Ethernet address ``xx:xx:xx:xx:xx:xx`` (``ng_parse_enaddr_type``: no default, no alignment)."""
+
+    size = 6
+
+    def __repr__(self) -> str:
+        return "EnaddrType()"
+
+    def parse(self, ctx: ParseContext, off: int, out: bytearray) -> int:
+        ctx.room(out, self.size, off)
+        s = ctx.s
+        value = bytearray()
+        for i in range(self.size):
+            byte, end = strtonum(s, off, 16, unsigned=True)
+            if end == off or byte > 0xFF:
+                raise ctx.fail(Errno.EINVAL, skip_ws(s, off), "expected a hex byte of an Ethernet address")
+            value.append(byte)
+            off = end
+            if i < self.size - 1:
+                if s[off] != 0x3A:  # ':'
+                    raise ctx.fail(Errno.EINVAL, off, "expected ':' in an Ethernet address")
+                off += 1
+        out += value
+        return off
+
+    def unparse(self, ctx: UnparseContext, data: Buffer, off: int) -> int:
+        ctx.need(data, off, self.size)
+        ctx.emit(":".join("%02x" % b for b in bytes(data[off:off + self.size])))
+        return off + self.size
+
+
+ENADDR = EnaddrType()
+
 # --- composites -----------------------------------------------------------------
 
 LengthFn = Callable[[object, Buffer, int], int]
@@ -599,7 +633,7 @@ class ByteArrayType(ArrayType):
 
 
 __all__ = [
-    "BUFSIZE", "ByteArrayType", "CMDBUF", "Field", "FixedArrayType", "FixedStringType",
+    "BUFSIZE", "ByteArrayType", "ENADDR", "EnaddrType", "CMDBUF", "Field", "FixedArrayType", "FixedStringType",
     "HINT16", "HINT32", "HINT64", "HINT8", "HOOKBUF", "INT16", "INT32", "INT64", "INT8",
     "IntType", "NODEBUF", "PATHBUF", "ParseContext", "ParseType", "STRING", "StringType",
     "StructType", "TYPEBUF", "UINT16", "UINT32", "UINT64", "UINT8", "UnparseContext",

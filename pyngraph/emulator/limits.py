@@ -34,6 +34,7 @@ from .node import Node
 from .transport import MAX_DGRAM, OP_OPEN, OP_SEND, SOCKBUF, ServerChannel, status
 
 _UCRED = struct.Struct("=iII")  # struct ucred: pid, uid, gid
+_DAEMON_RIGHTS = ("ksocket", "iface", "eiface", "ether")  # node types acting on the host with the daemon's rights
 
 
 class Credentials(NamedTuple):
@@ -125,10 +126,10 @@ class LimitedKernel(Kernel):
 
     def make_node_common(self, type_name: str) -> Node:
         client = self.current_client()
-        if type_name == "ksocket" and client is not None and client.cred.uid not in (0, os.geteuid()):
-            # A ksocket's socket is the daemon's, with the daemon's rights: a group member
-            # admitted by --group must not act with them (FreeBSD: only root uses netgraph).
-            raise fbsd_error(Errno.EPERM, f"ksocket: uid {client.cred.uid} is neither root nor the daemon's owner")
+        if type_name in _DAEMON_RIGHTS and client is not None and client.cred.uid not in (0, os.geteuid()):
+            # A ksocket's socket (an interface node's device) is the daemon's, with the daemon's
+            # rights: a group member admitted by --group must not act with them (FreeBSD: only root uses netgraph).
+            raise fbsd_error(Errno.EPERM, f"{type_name}: uid {client.cred.uid} is neither root nor the daemon's owner")
         limit = self.limits.max_nodes
         if client is not None and limit and len(client.nodes) >= limit:
             raise fbsd_error(Errno.ENOMEM, f"client pid {client.cred.pid} has {limit} nodes (--max-nodes)")

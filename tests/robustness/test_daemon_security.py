@@ -89,15 +89,20 @@ def _try(path: str) -> str:
     return "admitted"
 
 
-def _try_ksocket(path: str) -> str:
-    """Make a socket node on the daemon at ``path`` and a ksocket beside it; the verdict."""
+def _try_ksocket(path: str, node_type: str = "ksocket", peerhook: str = "inet/dgram/udp") -> str:
+    """Make a socket node on the daemon at ``path`` and a ``node_type`` node beside it; the verdict."""
     lib = PyLibNetgraph(EmulatedTransport(path))
     try:
         cs, _ = lib.NgMkSockNode(None, False)
-        lib.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer("ksocket", "ks", "inet/dgram/udp").encode())
+        lib.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer(node_type, "ks", peerhook).encode())
     except OSError as exc:
         return f"{errno.errorcode.get(exc.errno or 0)} | {exc}"
     return "admitted"
+
+
+def _try_iface(path: str) -> str:
+    """The same with an iface node (its TUN device would be made with the daemon's rights)."""
+    return _try_ksocket(path, "iface", "inet")
 
 
 def _as_user(path: str, uid: int, gid: int, extra_groups: Optional[List[int]] = None,
@@ -164,6 +169,7 @@ def test_group_members_are_admitted_others_not(open_dir: Path) -> None:
         assert _as_user(daemon.path, NOBODY, NOBODY, [group.gr_gid]) == "admitted"  # supplementary group
         # ...but a ksocket would act with the daemon's rights: only root or the owner gets one
         assert _as_user(daemon.path, NOBODY, group.gr_gid, probe=_try_ksocket).startswith("EPERM")
+        assert _as_user(daemon.path, NOBODY, group.gr_gid, probe=_try_iface).startswith("EPERM")
         assert _try_ksocket(daemon.path) == "admitted"
         assert _as_user(daemon.path, NOBODY, NOBODY).startswith("EACCES")
         os.chmod(daemon.path, 0o666)
