@@ -134,9 +134,8 @@ def explain(session: Session, err: OSError, path: str, *, relpath: Optional[str]
 def report(session: Session, what: str, err: OSError, path: str, **context: Any) -> None:
     """ngctl's ``warn(what)`` line, then the line :func:`explain` can add."""
     session.diag.warn(what, err)
-    hint = explain(session, err, path, **context)
-    if hint:
-        session.diag.warnx(hint)
+    if session.diag.hints:
+        session.diag.hint(explain(session, err, path, **context))
 
 
 def socket_node_problem(err: OSError) -> Optional[str]:
