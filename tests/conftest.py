@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,14 @@ import repo_guard
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["pyngraph.testing"]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     repo_guard.install(REPO)
+    # The suite runs on isolated graphs, never on the user's own pyngraph-emud: this process and
+    # every tool it starts get an in-process kernel unless a test names a daemon of its own.
+    os.environ["PYNGRAPH_EMULATOR"] = "inprocess"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -27,7 +27,7 @@ import socket
 import struct
 import termios
 import threading
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
@@ -36,6 +36,9 @@ from ..emulator.rundir import default_socket
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
 from .pylib import PyLibNetgraph
+
+if TYPE_CHECKING:
+    from ..emulator.kernel import Kernel
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -176,11 +179,12 @@ class EmulatedTransport:
 
     name = "emulated"
 
-    def __init__(self, socket_path: Optional[str] = None, autostart: bool = False) -> None:
+    def __init__(self, socket_path: Optional[str] = None, autostart: bool = False,
+                 kernel: Optional["Kernel"] = None) -> None:
         self.socket_path = socket_path
         self.autostart = autostart  # start this user's daemon when none answers
-        self._kernel = None
-        if self.socket_path is None:
+        self._kernel = kernel  # an in-process kernel (default: the process's own)
+        if self.socket_path is None and kernel is None:
             from ..emulator.kernel import default_kernel
 
             self._kernel = default_kernel()

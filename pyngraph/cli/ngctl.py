@@ -39,7 +39,7 @@ from .session import ERROR, OK, QUIT, USAGE, Session
 
 MAX_ARGS = 512
 _WHITESPACE = re.compile(r"[ \t\r\n\v\f]+")
-_USAGE = "usage: {} [-j jail] [-dv] [-f filename] [-n nodename] [command [argument ...]]"
+_USAGE = "usage: {} [-j jail] [-d] [-f filename] [-n nodename] [command [argument ...]]"
 
 
 # -- commands defined here ------------------------------------------------------------

@@ -38,7 +38,7 @@ class Fatal(Exception):
 
 
 def _usage(prog: str) -> int:
-    sys.stderr.write(f"usage: {prog} [-adlnsSv] path [hookname]\n")
+    sys.stderr.write(f"usage: {prog} [-adlnsS] path [hookname]\n")
     sys.stderr.write(f"   or: {prog} -e [-n] [-m msg]* path hookname prog [args...]\n")
     return EX_USAGE
 
