@@ -154,8 +154,14 @@ class NotSupportedError(NetgraphError):
 class UnavailableError(NetgraphError):
     """The backend cannot be used: an unknown name, a FreeBSD host not ready, no emulator daemon.
 
-    The message says what is missing and the command that fixes it.
+    The message is ``detail`` alone: it says what is missing and the command that fixes it.
     """
+
+    def __init__(self, host_errno: int, detail: Optional[str] = None, **where: Optional[str]) -> None:
+        super().__init__(host_errno, detail, **where)  # type: ignore[arg-type]
+        if detail:
+            self.strerror = detail
+            self.args = (host_errno, detail)
 
 
 _BY_ERRNO = {

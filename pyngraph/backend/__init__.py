@@ -82,8 +82,8 @@ def create_backend(name: str, **options: Any) -> Backend:
     """A new backend object by name (EINVAL for an unknown name)."""
     factory = _FACTORIES.get(name)
     if factory is None:
-        raise UnavailableError(errno.EINVAL, f"known: {', '.join(backend_names())}; "
-                               f"{ENV_BACKEND} chooses one", path=name, command="unknown backend")
+        raise UnavailableError(errno.EINVAL, f"unknown backend {name!r} (known: {', '.join(backend_names())}; "
+                               f"{ENV_BACKEND} chooses one)", path=name, command="backend")
     return factory(**options)
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
 from ..emulator.transport import ServerChannel
-from ..emulator.rundir import default_socket
+from ..emulator.rundir import default_socket, socket_path_problem
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
 from .pylib import PyLibNetgraph
@@ -68,8 +68,9 @@ def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = ""
 
 def _gone(host_errno: int, command: str, addr: Optional[str]) -> UnavailableError:
     """The daemon closed our channel: it stopped (or was stopped) under us."""
-    return UnavailableError(host_errno, "the pyngraph-emud daemon has gone away (it stopped or was "
-                            "stopped); a new one starts on the next use", path=addr, command=command)
+    where = f"{command} {addr!r}" if addr is not None else command
+    return UnavailableError(host_errno, f"{where}: the pyngraph-emud daemon has gone away (it stopped or "
+                            "was stopped); its nodes are gone", path=addr, command=command)
 
 
 class _Socket:
@@ -209,8 +210,9 @@ class EmulatedTransport:
             chan.close()
             if isinstance(exc, UnavailableError):
                 raise
-            raise UnavailableError(exc.errno or errno.ECONNREFUSED, f"no pyngraph-emud daemon answers at {path} "
-                                   f"(start one: pyngraph-emud --socket {path})", command="socket") from None
+            problem = socket_path_problem(path) or f"start one: pyngraph-emud --socket {path}"
+            raise UnavailableError(exc.errno or errno.ECONNREFUSED,
+                                   f"no pyngraph-emud daemon answers at {path} ({problem})", command="socket") from None
         return chan
 
     def _open_local(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:

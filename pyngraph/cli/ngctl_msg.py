@@ -21,6 +21,7 @@ from .session import ERROR, OK, USAGE, Received, Session
 
 WRITE_MAX = 8192  # ngctl's packet buffer
 _NUMBER = re.compile(r"^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+MAX_WAIT = 1e6  # seconds: far beyond any reply, within what select()/poll() accept
 _SECONDS = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 
@@ -81,7 +82,11 @@ def _seconds_text(value: float) -> str:
 def msg_cmd(session: Session, argv: List[str]) -> int:
     args = argv[1:]
     wait: Optional[float] = None
-    if len(args) >= 2 and args[0] == "-w" and _SECONDS.match(args[1]):
+    if len(args) >= 2 and args[0] == "-w":
+        if not _SECONDS.match(args[1]) or float(args[1]) > MAX_WAIT:
+            session.diag.warnx(f"msg -w: \"{args[1]}\" is not a number of seconds from 0 to {MAX_WAIT:g}"
+                               " (e.g. msg -w 5 ks: connect inet/127.0.0.1:7)")
+            return USAGE
         wait, args = float(args[1]), args[2:]
     if len(args) < 2:
         return USAGE
