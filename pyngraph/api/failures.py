@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import errno as host_errno
 import os
-from typing import Optional
+from typing import List, Optional
 
 from ..abi.constants import Errno
 from ..backend import active_backend_name
-from ..errors import NetgraphError
+from ..errors import NetgraphError, NoSuchTypeError
 
 
 def on_freebsd() -> bool:
@@ -47,6 +47,18 @@ def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Option
     return error
 
 
+def no_such_type(exc: NetgraphError, path: str, node_type: str, installed: List[str]) -> NoSuchTypeError:
+    """MKPEER's failure when ``node_type`` is not installed (its errno kept: ENOENT or ENXIO)."""
+    if on_freebsd():
+        module = f"ng_{node_type}"
+        detail = (f"no node type {node_type!r}: kernel module {module} is not loaded and could not be "
+                  f"(kldload {module})")
+    else:
+        detail = f"no node type {node_type!r} (installed: {', '.join(installed)})"
+    return NoSuchTypeError(exc.errno or host_errno.ENXIO, detail, path=path, command="mkpeer",
+                           fbsd_errno=exc.fbsd_errno)
+
+
 def detail_of(exc: OSError) -> str:
     """The explanation inside an error's message (without command, path and strerror)."""
     text = exc.strerror or ""
@@ -74,4 +86,4 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
     return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
 
 
-__all__ = ["closed", "detail_of", "invalid", "on_freebsd", "rename", "timed_out"]
+__all__ = ["closed", "detail_of", "invalid", "no_such_type", "on_freebsd", "rename", "timed_out"]
