@@ -143,6 +143,18 @@ def active_backend_name() -> Optional[str]:
     return _active_name
 
 
+def emulator_gone() -> Optional[str]:
+    """What to say when the active backend's pyngraph-emud no longer answers (None: it does, or none is used)."""
+    path = getattr(getattr(_active, "transport", None), "socket_path", None)
+    if not isinstance(path, str):
+        return None
+    from ..emulator.rundir import daemon_pid
+
+    if daemon_pid(path) is not None:
+        return None
+    return f"the pyngraph-emud daemon at {path} has gone away (it stopped or was stopped); its nodes are gone"
+
+
 def describe_graph() -> str:
     """Which graph the default backend talks to, in words (for the tools' ``--version``/``help``)."""
     name = _active_name or default_backend_name()
@@ -163,6 +175,6 @@ def describe_graph() -> str:
 
 __all__ = [
     "ENV_BACKEND", "active_backend_name", "backend_names", "create_backend", "default_backend_name",
-    "describe_graph",
+    "describe_graph", "emulator_gone",
     "freebsd_available", "get_backend", "register_backend", "set_backend", "using",
 ]

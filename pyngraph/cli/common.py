@@ -95,8 +95,9 @@ def guarded(default_prog: str) -> Callable[[Main], Main]:
     """Make a tool's ``main`` print one line instead of a traceback, and exit with a sysexits code.
 
     Ctrl-C exits 130 quietly; a closed standard output is EX_IOERR; an
-    unusable backend or daemon is EX_UNAVAILABLE with its message; any other
-    OSError EX_OSERR; anything else is a bug: EX_SOFTWARE, asking for a report.
+    unusable backend or daemon (its message names the fix) and any other
+    OSError are EX_OSERR, as ngctl's "can't create node"; anything else is a
+    bug: EX_SOFTWARE, asking for a report.
     """
     def wrap(func: Main) -> Main:
         @functools.wraps(func)
@@ -107,9 +108,9 @@ def guarded(default_prog: str) -> Callable[[Main], Main]:
                 return func(argv)
             except KeyboardInterrupt:
                 return 128 + signal.SIGINT
-            except UnavailableError as exc:
+            except UnavailableError as exc:  # ngctl's status when netgraph cannot be used
                 diag.warnx(strerror(exc))
-                return EX_UNAVAILABLE
+                return EX_OSERR
             except OSError as exc:
                 if isinstance(exc, BrokenPipeError):
                     _quiet_stdout()
