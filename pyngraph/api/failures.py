@@ -13,7 +13,7 @@ from typing import List, Optional
 
 from ..abi.constants import Errno
 from ..backend import active_backend_name
-from ..errors import NetgraphError, NoSuchTypeError
+from ..errors import NetgraphError, NoSuchTypeError, UnavailableError
 
 
 def on_freebsd() -> bool:
@@ -35,8 +35,9 @@ def _enoent_detail(path: Optional[str], node_type: Optional[str]) -> str:
 def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Optional[str] = None,
            detail: Optional[str] = None) -> NetgraphError:
     """``exc`` as the error of ``command`` at ``path`` (same errno, subclass by errno)."""
-    if isinstance(exc, NetgraphError) and exc.command == command and exc.path == path:
-        return exc
+    if isinstance(exc, UnavailableError) or (
+            isinstance(exc, NetgraphError) and exc.command == command and exc.path == path):
+        return exc  # an unusable backend or a gone daemon keeps its own words
     number = exc.errno or host_errno.EIO
     if detail is None and number == host_errno.ENOENT:
         detail = _enoent_detail(path, node_type)
