@@ -6,7 +6,7 @@ import functools
 import os
 import signal
 import sys
-from typing import Callable, List, Optional, TextIO
+from typing import Callable, List, Optional, Protocol, TextIO
 
 from ..abi.strerror import fbsd_strerror
 from ..errors import NetgraphError, UnavailableError, host_to_fbsd_errno
@@ -88,7 +88,10 @@ def version_text(prog: str) -> str:
     return f"{prog} (pyngraph) {__version__}\nGraph: {describe_graph()}\n"
 
 
-Main = Callable[[Optional[List[str]]], int]
+class Main(Protocol):
+    """A tool's ``main(argv=None) -> exit status``."""
+
+    def __call__(self, argv: Optional[List[str]] = None) -> int: ...
 
 
 def guarded(default_prog: str) -> Callable[[Main], Main]:
