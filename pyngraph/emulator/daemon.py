@@ -26,6 +26,7 @@ import errno
 import grp
 import logging
 import os
+import select
 import signal
 import socket
 import stat
@@ -206,7 +207,10 @@ class Daemon:
     # --- running ---------------------------------------------------------------------
 
     def _idle(self) -> bool:
-        return not self.kernel.nodes and not self.kernel.channels
+        """No node, no client, and no client waiting to be accepted."""
+        if self.kernel.nodes or self.kernel.channels or self._listener is None:
+            return False
+        return not select.select([self._listener], [], [], 0)[0]
 
     def _watch_idle(self) -> None:
         """Stop the kernel once it has been idle for ``idle_exit`` seconds (a thread)."""
