@@ -55,21 +55,23 @@ def start_daemon(path: str) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if daemon_pid(path) is not None:
             return  # another process started it while we waited for the lock
-        _spawn(path, os.path.join(folder, "emud.log"))
+        idle = idle_seconds()
+        _spawn(path, os.path.join(folder, "emud.log"), idle)
         if not _answers(path):
             raise UnavailableError(errno.ECONNREFUSED, f"pyngraph-emud did not start at {path}"
                                    f"{_last_line(os.path.join(folder, 'emud.log'))}", command="pyngraph-emud")
+    leaves = f"it leaves after {idle:g} s with no client and no node" if idle else "it stays"
     sys.stderr.write(f"pyngraph: started the emulated netgraph daemon at {path} "
-                     f"(pyngraph-emud --status / --stop)\n")
+                     f"({leaves}; pyngraph-emud --status / --stop)\n")
     sys.stderr.flush()
 
 
-def _spawn(path: str, log_path: str) -> None:
+def _spawn(path: str, log_path: str, idle: float) -> None:
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "pyngraph.cli.emud", "--socket", path,
-               "--idle-exit", repr(idle_seconds())]
+               "--idle-exit", repr(idle)]
     with open(log_path, "ab") as log:
         subprocess.run([sys.executable, "-c", _DETACH, *command], stdin=subprocess.DEVNULL, stdout=log,
                        stderr=log, cwd="/", env=env, check=False, timeout=START_WAIT)

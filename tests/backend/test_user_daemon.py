@@ -49,7 +49,8 @@ def test_a_named_persistent_hub_outlives_the_pyngctl_that_made_it(user_env):
                 stdin=b"mkpeer . hub h x\nname .:h myhub\nmsg myhub: setpersistent\n")
     assert made.returncode == 0, made.stderr
     assert made.stderr.decode() == (f"pyngraph: started the emulated netgraph daemon at {socket_of(user_env)} "
-                                    "(pyngraph-emud --status / --stop)\n")
+                                    "(it leaves after 300 s with no client and no node; "
+                                    "pyngraph-emud --status / --stop)\n")
     listed = tool(user_env, "pyngraph.cli.ngctl", "list")
     assert listed.returncode == 0 and listed.stderr == b""  # the daemon was there: no second notice
     assert "  Name: myhub           Type: hub " in listed.stdout.decode()
@@ -117,3 +118,12 @@ def test_the_suite_itself_runs_on_an_in_process_graph():
 
     assert os.environ["PYNGRAPH_EMULATOR"] == "inprocess"
     assert resolve() == (None, False)
+
+
+def test_a_bad_idle_time_is_named_and_starts_nothing(user_env):
+    user_env["PYNGRAPH_EMUD_IDLE"] = "soon"
+    done = tool(user_env, "pyngraph.cli.ngctl", "list")
+    assert done.returncode == 71 and "Traceback" not in done.stderr.decode()
+    assert done.stderr.decode() == ("pyngctl: can't create node: PYNGRAPH_EMUD_IDLE='soon' is not a number of "
+                                    "seconds (0: never)\n")
+    assert daemon_pid(socket_of(user_env)) is None
