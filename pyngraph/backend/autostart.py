@@ -15,7 +15,9 @@ import os
 import subprocess
 import sys
 import time
+from argparse import ArgumentTypeError
 
+from ..emulator.control import seconds
 from ..emulator.rundir import daemon_pid, prepare
 from ..errors import UnavailableError
 
@@ -33,13 +35,10 @@ def idle_seconds() -> float:
     if not text:
         return DEFAULT_IDLE
     try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < 1e9:
+        return seconds(text)
+    except ArgumentTypeError:
         raise UnavailableError(errno.EINVAL, f"{ENV_IDLE}={text!r} is not a number of seconds (0: never)",
-                               command="pyngraph-emud")
-    return value
+                               command="pyngraph-emud") from None
 
 
 def start_daemon(path: str) -> None:

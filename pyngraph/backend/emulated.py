@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
-from ..emulator.transport import ServerChannel
 from ..emulator.rundir import default_socket, socket_path_problem
+from ..emulator.transport import ServerChannel
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
 from .pylib import PyLibNetgraph

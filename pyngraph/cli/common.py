@@ -37,7 +37,7 @@ def strerror(err: BaseException) -> str:
     FreeBSD counterpart: its own words, which name the fix, are printed.
     """
     if isinstance(err, UnavailableError):
-        return err.detail or str(err.strerror)
+        return str(err.strerror)
     if not isinstance(err, OSError) or err.errno is None:
         return str(err)
     fbsd = err.fbsd_errno if isinstance(err, NetgraphError) else None

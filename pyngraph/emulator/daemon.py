@@ -37,7 +37,8 @@ from typing import List, NoReturn, Optional
 
 from ..abi.constants import Errno
 from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, RefusedChannel, peer_credentials
-from .rundir import daemon_pid, default_socket, prepare, socket_path_problem
+from .control import EX_CANTCREAT, Parser, refusal, seconds, status, stop, version
+from .rundir import default_socket
 
 log = logging.getLogger("pyngraph.emulator.daemon")
 
@@ -294,59 +295,9 @@ def _count(text: str) -> int:
     return value
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with sysexits: a usage error exits 64 (EX_USAGE)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EX_USAGE, f"{self.prog}: {message}\n")
-
-
-EX_USAGE, EX_UNAVAILABLE, EX_OSERR, EX_CANTCREAT = 64, 69, 71, 73
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < 1e9:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
-    return value
-
-
-def _status(path: str) -> int:
-    pid = daemon_pid(path)
-    if pid is None:
-        print(f"pyngraph-emud: no daemon answers at {path}")
-        return EX_UNAVAILABLE
-    print(f"pyngraph-emud: running at {path} (pid {pid})")
-    return 0
-
-
-def _stop(path: str) -> int:
-    pid = daemon_pid(path)
-    if pid is None:
-        print(f"pyngraph-emud: no daemon answers at {path}")
-        return 0
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except OSError as exc:
-        print(f"pyngraph-emud: cannot stop pid {pid} at {path}: {exc.strerror}", file=sys.stderr)
-        return EX_OSERR
-    deadline = time.monotonic() + 15
-    while daemon_pid(path) == pid and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if daemon_pid(path) == pid:
-        print(f"pyngraph-emud: pid {pid} at {path} did not stop", file=sys.stderr)
-        return EX_OSERR
-    print(f"pyngraph-emud: stopped the daemon at {path} (pid {pid})")
-    return 0
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     defaults = Limits()
-    parser = _Parser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
     parser.add_argument("--socket", metavar="PATH",
                         help=f"AF_UNIX socket to listen on (default: this user's, {default_socket()})")
     parser.add_argument("--group", metavar="NAME",
@@ -358,12 +309,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--max-msg", type=_size, default=defaults.max_msg, metavar="BYTES",
                         help=f"largest control message, at most (and by default) {defaults.max_msg}; "
                              "over: EMSGSIZE")
-    parser.add_argument("--idle-exit", type=_seconds, default=0.0, metavar="SECONDS",
+    parser.add_argument("--idle-exit", type=seconds, default=0.0, metavar="SECONDS",
                         help="leave after SECONDS with no client and no node (default 0: never)")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--status", action="store_true", help="say whether a daemon answers at PATH (69: none)")
     action.add_argument("--stop", action="store_true", help="stop the daemon at PATH (SIGTERM) and wait for it")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log kernel events to stderr")
     args = parser.parse_args(argv)
     if not 0 < args.max_msg <= defaults.max_msg:
@@ -375,24 +326,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             parser.error(f"no group named {args.group!r}")
     path = args.socket or default_socket()
     if args.status:
-        return _status(path)
+        return status(path)
     if args.stop:
-        return _stop(path)
-    try:
-        if args.socket is None:
-            prepare(os.path.dirname(path))
-    except OSError as exc:
-        print(f"pyngraph-emud: {exc.strerror}", file=sys.stderr)
-        return EX_CANTCREAT
-    problem = socket_path_problem(path)
-    if problem:
-        print(f"pyngraph-emud: {problem}", file=sys.stderr)
-        return EX_CANTCREAT
-    pid = daemon_pid(path)
-    if pid is not None:
-        print(f"pyngraph-emud: another daemon (pid {pid}) listens at {path}; stop it with: "
-              f"pyngraph-emud --stop --socket {path}", file=sys.stderr)
-        return EX_UNAVAILABLE
+        return stop(path)
+    refused = refusal(path, make_folder=args.socket is None)
+    if refused:
+        print(f"pyngraph-emud: {refused[1]}", file=sys.stderr)
+        return refused[0]
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="pyngraph-emud: %(message)s", stream=sys.stderr)
     limits = Limits(args.max_nodes, args.max_queued, args.max_msg)
@@ -402,12 +342,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"pyngraph-emud: cannot listen at {path}: {exc.strerror or exc}", file=sys.stderr)
         return EX_CANTCREAT
     return 0
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 if __name__ == "__main__":
