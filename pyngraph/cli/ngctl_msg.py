@@ -10,10 +10,10 @@ from typing import List, Optional
 
 from .. import libnetgraph as ng
 from ..abi import NodeInfo
-from ..errors import fbsd_to_host_errno
 from ..abi.constants import (
     NGF_RESP, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_NODEINFO,
 )
+from ..abi.strerror import fbsd_strerror
 from .command import Command
 from .diagnose import report
 from .incoming import describe_message
@@ -47,10 +47,7 @@ def _connect_failed(session: Session, received: Received) -> bool:
     (code,) = struct.unpack("=i", msg.data)
     if code == 0:
         return False
-    try:
-        session.diag.warn("connect", OSError(fbsd_to_host_errno(code), ""))
-    except ValueError:
-        session.diag.warnx(f"connect: FreeBSD errno {code}")
+    session.diag.warnx(f"connect: {fbsd_strerror(code)}")  # FreeBSD's words for FreeBSD's errno
     return True
 
 
@@ -98,7 +95,7 @@ def msg_cmd(session: Session, argv: List[str]) -> int:
             return _await_async(session, path, wait)
         if exc.errno == errno.EINPROGRESS:
             session.diag.warn("send msg", exc)
-            session.diag.warnx(f"the node answers later; \"msg -w SECONDS {path} ...\" waits for that reply")
+            session.diag.hint(f"the node answers later; \"msg -w SECONDS {path} ...\" waits for that reply")
         else:
             report(session, "send msg", exc, path, ascii_args=True)
         return ERROR
@@ -156,7 +153,7 @@ def write_cmd(session: Session, argv: List[str]) -> int:
     except OSError as exc:
         session.diag.warn(f"writing to hook \"{hook}\"", exc)
         if exc.errno == errno.EHOSTUNREACH:
-            session.diag.warnx(f"this tool's node has no hook \"{hook}\" (\"show .\" lists its hooks)")
+            session.diag.hint(f"this tool's node has no hook \"{hook}\" (\"show .\" lists its hooks)")
         return ERROR
     return OK
 

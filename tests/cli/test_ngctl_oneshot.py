@@ -141,6 +141,8 @@ def test_help_for_one_command(pyngctl):
 def test_writing_to_a_missing_hook_says_so(pyngctl):
     done = pyngctl("write", "nohook", "1", "2")
     assert done.returncode == 71
+    assert done.stderr.decode() == f'{PROG}: writing to hook "nohook": No route to host\n'  # ngctl's line alone
+    done = pyngctl("-v", "write", "nohook", "1", "2")
     assert done.stderr.decode().splitlines() == [
         f'{PROG}: writing to hook "nohook": No route to host',
         f'{PROG}: this tool\'s node has no hook "nohook" ("show ." lists its hooks)',
