@@ -72,13 +72,3 @@ def test_an_unknown_backend_is_named_in_the_message():
         backend.set_backend("netbsd")
     assert info.value.errno == errno.EINVAL
     assert str(info.value.strerror).startswith("unknown backend 'netbsd' (known: emulated, freebsd")
-
-
-def test_the_plugin_gives_each_test_its_own_kernel(ng_kernel, ng_socknode, ng_ksocket):
-    from pyngraph.emulator.kernel import default_kernel
-
-    assert ng_kernel is not default_kernel()
-    names = [n.type for n in ng_socknode.list_nodes()]
-    assert sorted(names) == ["ksocket", "socket"]  # only this test's nodes
-    host, port = ng_ksocket.getname()
-    assert host == "127.0.0.1" and port > 0
