@@ -14,7 +14,6 @@ own socket node.  A plain Python UDP socket plays the client.
 
 from __future__ import annotations
 
-import os
 import select
 import socket
 import sys
@@ -36,6 +35,12 @@ def _ng():  # type: ignore[no-untyped-def]
 
     backend.set_backend("emulated")
     return libnetgraph
+
+
+def _where() -> str:
+    from .backend import describe_graph
+
+    return describe_graph().split(": ", 1)[1]
 
 
 def _recv_msg(ng, cs: int):  # type: ignore[no-untyped-def]
@@ -129,15 +134,16 @@ def run_echo(ng, ds: int, port: int, out) -> Tuple[int, int]:  # type: ignore[no
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the demo; 0 when every datagram came back."""
     args = list(argv or [])
+    if args in (["-h"], ["--help"]):
+        print(f"usage: python -m pyngraph demo\n\n{__doc__.splitlines()[0]}")
+        return 0
     if args:
         print("usage: python -m pyngraph demo", file=sys.stderr)
         return 64
     out = sys.stdout
     try:
         ng = _ng()
-        daemon = os.environ.get("PYNGRAPH_EMULATOR")
-        where = f"the pyngraph-emud daemon at {daemon}" if daemon else "the in-process emulated kernel"
-        print(f"pyngraph demo: a UDP echo service made of netgraph nodes ({where})", file=out)
+        print(f"pyngraph demo: a UDP echo service made of netgraph nodes ({_where()})", file=out)
         cs, ds = ng.NgMkSockNode("demo")
         port = build(ng, cs)
         print(f"\nThe graph (ksocket \"udp\" bound to 127.0.0.1:{port}):", file=out)

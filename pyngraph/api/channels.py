@@ -9,6 +9,8 @@ waiting in ``poll()`` for it to arrive.
 
 from __future__ import annotations
 
+import errno
+
 import os
 import select
 import threading
@@ -202,7 +204,8 @@ class DataChannel:
         try:
             ng.NgSendData(self.fd, hook, data)
         except NetgraphError as exc:
-            raise rename(exc, "send", hook) from exc
+            detail = f"our socket node has no hook {hook!r}" if exc.errno == errno.EHOSTUNREACH and hook else None
+            raise rename(exc, "send", hook, detail=detail) from exc
 
     def recv(self, timeout: Optional[float], hook: Optional[str]) -> Tuple[str, bytes]:
         """The next packet ``(hook, data)`` (from ``hook`` only, if given); b"" is a ksocket's EOF."""

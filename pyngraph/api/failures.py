@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import errno as host_errno
 import os
-from typing import Optional
+from typing import List, Optional
 
 from ..abi.constants import Errno
 from ..backend import active_backend_name
-from ..errors import NetgraphError
+from ..errors import NetgraphError, NoSuchTypeError, UnavailableError
 
 
 INTERFACE_TYPES = ("iface", "eiface")  # node types whose constructor makes an interface
@@ -38,8 +38,9 @@ def _enoent_detail(path: Optional[str], node_type: Optional[str]) -> str:
 def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Optional[str] = None,
            detail: Optional[str] = None) -> NetgraphError:
     """``exc`` as the error of ``command`` at ``path`` (same errno, subclass by errno)."""
-    if isinstance(exc, NetgraphError) and exc.command == command and exc.path == path:
-        return exc
+    if isinstance(exc, UnavailableError) or (
+            isinstance(exc, NetgraphError) and exc.command == command and exc.path == path):
+        return exc  # an unusable backend or a gone daemon keeps its own words
     number = exc.errno or host_errno.EIO
     if detail is None and number == host_errno.ENOENT:
         detail = _enoent_detail(path, node_type)
@@ -51,6 +52,18 @@ def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Option
     if fbsd is not None:
         error.fbsd_errno = fbsd
     return error
+
+
+def no_such_type(exc: NetgraphError, path: str, node_type: str, installed: List[str]) -> NoSuchTypeError:
+    """MKPEER's failure when ``node_type`` is not installed (its errno kept: ENOENT or ENXIO)."""
+    if on_freebsd():
+        module = f"ng_{node_type}"
+        detail = (f"no node type {node_type!r}: kernel module {module} is not loaded and could not be "
+                  f"(kldload {module})")
+    else:
+        detail = f"no node type {node_type!r} (installed: {', '.join(installed)})"
+    return NoSuchTypeError(exc.errno or host_errno.ENXIO, detail, path=path, command="mkpeer",
+                           fbsd_errno=exc.fbsd_errno)
 
 
 def detail_of(exc: OSError) -> str:
@@ -80,4 +93,4 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
     return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
 
 
-__all__ = ["closed", "detail_of", "invalid", "on_freebsd", "rename", "timed_out"]
+__all__ = ["closed", "detail_of", "invalid", "no_such_type", "on_freebsd", "rename", "timed_out"]

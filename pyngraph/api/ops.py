@@ -21,7 +21,7 @@ from ..abi.message import HEADER_SIZE, NgMesg
 from ..abi.sockaddr import Sockaddr, decode_sockaddr
 from ..errors import InProgressError, NetgraphError
 from .events import AcceptEvent, ConnectEvent, Event
-from .failures import detail_of, invalid, rename
+from .failures import detail_of, invalid, no_such_type, rename
 from .replies import Reply, expects_reply, value_of
 
 
@@ -111,8 +111,21 @@ def status(path: str, timeout: Optional[float]) -> Op[str]:
 
 
 def mkpeer(path: str, node_type: str, ourhook: str, peerhook: str) -> Op[None]:
+    """MKPEER; ENOENT/ENXIO where ``path`` resolves and the type is not installed is NoSuchTypeError."""
     args = _encode(lambda: Mkpeer(node_type, ourhook, peerhook).encode(), "mkpeer", path)
-    yield from send(path, _G, C.NGM_MKPEER, args, command="mkpeer", node_type=node_type)
+    try:
+        yield from send(path, _G, C.NGM_MKPEER, args, command="mkpeer", node_type=node_type)
+    except NetgraphError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENXIO):
+            raise
+        try:
+            yield from info(path)
+            installed = yield from list_types(".")
+        except NetgraphError:
+            raise exc from None  # the path is what did not resolve
+        if any(t.type_name == node_type for t in installed):
+            raise
+        raise no_such_type(exc, path, node_type, sorted(t.type_name for t in installed)) from None
 
 
 def connect(path: str, peer: str, ourhook: str, peerhook: str) -> Op[None]:

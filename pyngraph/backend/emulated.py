@@ -1,13 +1,16 @@
 """The NgTransport of the emulated kernel: in-process thread or the ``pyngraph-emud`` daemon.
 
 Each user socket is a descriptor plus a private channel (see
-:mod:`pyngraph.emulator.transport`).  With ``socket_path`` (or
-``PYNGRAPH_EMULATOR``) every channel is a connection to the daemon, so
+:mod:`pyngraph.emulator.transport`).  Which kernel (:func:`resolve`):
+``socket_path=`` or ``PYNGRAPH_EMULATOR=PATH`` names a daemon; ``inprocess=True``
+or ``PYNGRAPH_EMULATOR=inprocess`` the process's own kernel; by default this
+user's daemon (:mod:`pyngraph.emulator.rundir`), started on first use.
+With a daemon every channel is a connection to it, so
 several processes share one graph: control ``sendto()`` waits for the
 kernel's status; data ``sendto()`` is a single non-blocking send after checks
 against the node's hook list, which the kernel keeps current on the channel.
 
-With no daemon path the process's own kernel is used (its thread started on
+With the in-process kernel, the process's own kernel is used (its thread started on
 first use) and channels are local: a request runs on the caller's thread
 under the kernel lock, and a data send is handed to the node the same way
 (through the descriptor only while the kernel holds its reader back), so
@@ -24,17 +27,23 @@ import socket
 import struct
 import termios
 import threading
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
+from ..emulator.rundir import default_socket, socket_path_problem
 from ..emulator.transport import ServerChannel
-from ..errors import NetgraphError
+from ..errors import NetgraphError, UnavailableError
+from .autostart import start_daemon
 from .pylib import PyLibNetgraph
+
+if TYPE_CHECKING:
+    from ..emulator.kernel import Kernel
 
 Buffer = Union[bytes, bytearray, memoryview]
 
 ENV_SOCKET = "PYNGRAPH_EMULATOR"
+INPROCESS = "inprocess"  # the PYNGRAPH_EMULATOR value (and socket_path) of the in-process kernel
 _CHAN_BUFSIZE = 1 << 18
 _INT = struct.Struct("i")
 _NOTHING = bytes(_INT.size)
@@ -55,6 +64,13 @@ def _recv(sock: socket.socket, size: int, flags: int = 0) -> bytes:
 
 def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = "") -> NetgraphError:
     return NetgraphError.from_fbsd(fbsd, detail or None, path=addr, command=command)
+
+
+def _gone(host_errno: int, command: str, addr: Optional[str]) -> UnavailableError:
+    """The daemon closed our channel: it stopped (or was stopped) under us."""
+    where = f"{command} {addr!r}" if addr is not None else command
+    return UnavailableError(host_errno, f"{where}: the pyngraph-emud daemon has gone away (it stopped or "
+                            "was stopped); its nodes are gone", path=addr, command=command)
 
 
 class _Socket:
@@ -100,7 +116,7 @@ class _Socket:
             try:
                 self.chan.send(bytes((op,)) + body)
             except OSError as exc:
-                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+                raise _gone(exc.errno or errno.EPIPE, command, addr) from None
             return self.await_status(command, addr)
 
     def await_status(self, command: str, addr: Optional[str] = None) -> bytes:
@@ -109,9 +125,9 @@ class _Socket:
             try:
                 buf = _recv(self.chan, _CHAN_BUFSIZE)
             except OSError as exc:
-                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+                raise _gone(exc.errno or errno.EPIPE, command, addr) from None
             if not buf:
-                raise _error(Errno.EPIPE, command, addr, "the emulated kernel has gone")
+                raise _gone(errno.EPIPE, command, addr)
             if buf[0] == wire.UPDATE:
                 self.flags, self.hooks = wire.parse_update(buf)
                 continue
@@ -164,10 +180,12 @@ class EmulatedTransport:
 
     name = "emulated"
 
-    def __init__(self, socket_path: Optional[str] = None) -> None:
-        self.socket_path = socket_path or os.environ.get(ENV_SOCKET) or None
-        self._kernel = None
-        if self.socket_path is None:
+    def __init__(self, socket_path: Optional[str] = None, autostart: bool = False,
+                 kernel: Optional["Kernel"] = None) -> None:
+        self.socket_path = socket_path
+        self.autostart = autostart  # start this user's daemon when none answers
+        self._kernel = kernel  # an in-process kernel (default: the process's own)
+        if self.socket_path is None and kernel is None:
             from ..emulator.kernel import default_kernel
 
             self._kernel = default_kernel()
@@ -178,13 +196,23 @@ class EmulatedTransport:
     def _channel(self) -> socket.socket:
         """A channel connection to the daemon."""
         assert self.socket_path is not None
+        path = self.socket_path
         chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            chan.connect(self.socket_path)
+            try:
+                chan.connect(path)
+            except (FileNotFoundError, ConnectionRefusedError):
+                if not self.autostart:
+                    raise
+                start_daemon(path)
+                chan.connect(path)
         except OSError as exc:
             chan.close()
-            raise NetgraphError.from_host(exc.errno or errno.ECONNREFUSED, "no pyngraph-emud there",
-                                          path=self.socket_path, command="socket") from None
+            if isinstance(exc, UnavailableError):
+                raise
+            problem = socket_path_problem(path) or f"start one: pyngraph-emud --socket {path}"
+            raise UnavailableError(exc.errno or errno.ECONNREFUSED,
+                                   f"no pyngraph-emud daemon answers at {path} ({problem})", command="socket") from None
         return chan
 
     def _open_local(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:
@@ -402,16 +430,38 @@ _transports: Dict[Optional[str], EmulatedTransport] = {}
 _transports_lock = threading.Lock()
 
 
-def transport_for(socket_path: Optional[str] = None) -> EmulatedTransport:
+def resolve(socket_path: Optional[str] = None, inprocess: bool = False) -> Tuple[Optional[str], bool]:
+    """``(daemon socket or None for the in-process kernel, start the daemon when absent?)``.
+
+    ``inprocess``/``socket_path="inprocess"``, then ``socket_path``, then
+    ``PYNGRAPH_EMULATOR`` ("inprocess" or a path), else this user's daemon.
+    """
+    if inprocess or socket_path == INPROCESS:
+        return None, False
+    if socket_path:
+        return socket_path, False
+    env = os.environ.get(ENV_SOCKET)
+    if env == INPROCESS:
+        return None, False
+    if env:
+        return env, False
+    return default_socket(), True
+
+
+def transport_for(socket_path: Optional[str] = None, inprocess: bool = False) -> EmulatedTransport:
     """The process's transport to one kernel (its sockets live as long as the process)."""
-    key = socket_path or os.environ.get(ENV_SOCKET) or None
+    key, autostart = resolve(socket_path, inprocess)
     with _transports_lock:
         transport = _transports.get(key)
         if transport is None:
-            transport = _transports[key] = EmulatedTransport(key)
+            transport = _transports[key] = EmulatedTransport(key, autostart)
         return transport
 
 
-def create_backend(socket_path: Optional[str] = None) -> PyLibNetgraph:
-    """The "emulated" backend: Python libnetgraph over the process's :class:`EmulatedTransport`."""
-    return PyLibNetgraph(transport_for(socket_path))
+def create_backend(socket_path: Optional[str] = None, inprocess: bool = False) -> PyLibNetgraph:
+    """The "emulated" backend: Python libnetgraph over the process's :class:`EmulatedTransport`.
+
+    ``socket_path`` names a daemon; ``inprocess=True`` gives the process's own
+    kernel; neither: as :func:`resolve` says.
+    """
+    return PyLibNetgraph(transport_for(socket_path, inprocess))

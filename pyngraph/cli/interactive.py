@@ -18,6 +18,7 @@ import threading
 from typing import Callable, Optional
 
 from .. import libnetgraph as ng
+from ..backend import emulator_gone
 from .common import EX_OSERR, fileno
 from .incoming import describe_data, describe_message
 from .session import ERROR, QUIT, Session
@@ -83,7 +84,7 @@ class _Console:
         else:
             self.session.diag.warn(text, err)
             if err.errno in (errno.ENOTCONN, errno.EPIPE):
-                self.session.diag.warnx("this tool's node was shut down")
+                self.session.diag.warnx(emulator_gone() or "this tool's node was shut down")
         os._exit(EX_OSERR)
 
     def show_ready(self) -> None:

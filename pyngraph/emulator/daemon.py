@@ -1,9 +1,13 @@
 """``pyngraph-emud``: one emulated netgraph shared by every process that connects.
 
-Usage: ``pyngraph-emud --socket PATH [--group NAME] [--max-nodes N] [--max-queued BYTES]
-[--max-msg BYTES]``.  Clients reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
+Usage: ``pyngraph-emud [--socket PATH] [--group NAME] [--max-nodes N] [--max-queued BYTES]
+[--max-msg BYTES] [--idle-exit SECONDS] [--status | --stop]``.  PATH defaults to
+this user's socket (:mod:`.rundir`), where clients look when
+``PYNGRAPH_EMULATOR`` is unset (the first client starts the daemon there);
+others reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
 ``set_backend("emulated", socket_path=PATH)``); each of their netgraph
-sockets is one connection to PATH.  When a client exits, its descriptors
+sockets is one connection to PATH.  ``--idle-exit`` makes it leave after that
+long without a client and without a node.  When a client exits, its descriptors
 close and its socket nodes shut down as on FreeBSD.
 
 PATH is created mode 0600 (0660 and the group NAME with ``--group``); a
@@ -22,14 +26,19 @@ import errno
 import grp
 import logging
 import os
+import select
 import signal
 import socket
 import stat
 import sys
-from typing import List, Optional
+import threading
+import time
+from typing import List, NoReturn, Optional
 
 from ..abi.constants import Errno
 from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, RefusedChannel, peer_credentials
+from .control import EX_CANTCREAT, Parser, refusal, seconds, status, stop, version
+from .rundir import default_socket
 
 log = logging.getLogger("pyngraph.emulator.daemon")
 
@@ -97,8 +106,10 @@ class Daemon:
     """The daemon's state: its kernel, listener, peer policy and error count."""
 
     def __init__(self, path: str, limits: Limits = Limits(), group: Optional[str] = None,
-                 kernel: Optional[LimitedKernel] = None) -> None:
+                 kernel: Optional[LimitedKernel] = None, idle_exit: float = 0) -> None:
         self.path = path
+        self.idle_exit = idle_exit  # seconds without client and node before leaving (0: never)
+        self._done = threading.Event()
         self.kernel = kernel or LimitedKernel(limits)
         gid = None if group is None else grp.getgrnam(group).gr_gid
         self.group_gid = gid
@@ -196,6 +207,23 @@ class Daemon:
 
     # --- running ---------------------------------------------------------------------
 
+    def _idle(self) -> bool:
+        """No node, no client, and no client waiting to be accepted."""
+        if self.kernel.nodes or self.kernel.channels or self._listener is None:
+            return False
+        return not select.select([self._listener], [], [], 0)[0]
+
+    def _watch_idle(self) -> None:
+        """Stop the kernel once it has been idle for ``idle_exit`` seconds (a thread)."""
+        since = time.monotonic()
+        while not self._done.wait(min(1.0, self.idle_exit / 4)):
+            if not self.kernel.call(self._idle):
+                since = time.monotonic()
+            elif time.monotonic() - since >= self.idle_exit:
+                log.warning("idle for %g s with no client and no node: leaving", self.idle_exit)
+                self.kernel.request_stop()
+                return
+
     def run(self) -> None:
         """Serve on this thread until SIGINT/SIGTERM (or :meth:`Kernel.request_stop`)."""
         self.errors.install()
@@ -207,9 +235,15 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGUSR1, self._ask_stats)
         print(f"pyngraph-emud: listening on {self.path}", flush=True)
+        watcher = threading.Thread(target=self._watch_idle, name="idle-exit", daemon=True)
+        if self.idle_exit > 0:
+            watcher.start()
         try:
             self.kernel.run()
         finally:
+            self._done.set()
+            if watcher.is_alive():
+                watcher.join()
             self._watch_listener(False)
             self._listener.close()
             self._listener = None
@@ -232,9 +266,9 @@ class Daemon:
 
 
 def serve(path: str, kernel: Optional[LimitedKernel] = None, limits: Limits = Limits(),
-          group: Optional[str] = None) -> None:
-    """Run a kernel on this thread, accepting clients at ``path``, until SIGINT/SIGTERM."""
-    Daemon(path, limits, group, kernel).run()
+          group: Optional[str] = None, idle_exit: float = 0) -> None:
+    """Run a kernel on this thread, accepting clients at ``path``, until SIGINT/SIGTERM (or idle)."""
+    Daemon(path, limits, group, kernel, idle_exit).run()
 
 
 def _size(text: str) -> int:
@@ -263,8 +297,9 @@ def _count(text: str) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     defaults = Limits()
-    parser = argparse.ArgumentParser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--socket", required=True, metavar="PATH", help="AF_UNIX socket to listen on")
+    parser = Parser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--socket", metavar="PATH",
+                        help=f"AF_UNIX socket to listen on (default: this user's, {default_socket()})")
     parser.add_argument("--group", metavar="NAME",
                         help="also admit members of group NAME (the socket becomes 0660, group NAME)")
     parser.add_argument("--max-nodes", type=_count, default=defaults.max_nodes, metavar="N",
@@ -274,17 +309,38 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--max-msg", type=_size, default=defaults.max_msg, metavar="BYTES",
                         help=f"largest control message, at most (and by default) {defaults.max_msg}; "
                              "over: EMSGSIZE")
+    parser.add_argument("--idle-exit", type=seconds, default=0.0, metavar="SECONDS",
+                        help="leave after SECONDS with no client and no node (default 0: never)")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--status", action="store_true", help="say whether a daemon answers at PATH (69: none)")
+    action.add_argument("--stop", action="store_true", help="stop the daemon at PATH (SIGTERM) and wait for it")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log kernel events to stderr")
     args = parser.parse_args(argv)
+    if not 0 < args.max_msg <= defaults.max_msg:
+        parser.error(f"--max-msg must be between 1 and {defaults.max_msg} bytes (netgraph's largest datagram)")
     if args.group is not None:
         try:
             grp.getgrnam(args.group)
         except KeyError:
             parser.error(f"no group named {args.group!r}")
+    path = args.socket or default_socket()
+    if args.status:
+        return status(path)
+    if args.stop:
+        return stop(path)
+    refused = refusal(path, make_folder=args.socket is None)
+    if refused:
+        print(f"pyngraph-emud: {refused[1]}", file=sys.stderr)
+        return refused[0]
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="pyngraph-emud: %(message)s", stream=sys.stderr)
     limits = Limits(args.max_nodes, args.max_queued, args.max_msg)
-    serve(args.socket, limits=limits, group=args.group)
+    try:
+        serve(path, limits=limits, group=args.group, idle_exit=args.idle_exit)
+    except OSError as exc:
+        print(f"pyngraph-emud: cannot listen at {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EX_CANTCREAT
     return 0
 
 

@@ -12,6 +12,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 SNIPPETS = re.findall(r"```python\n(.*?)```", README, re.S)
+# A pasted snippet gets a private in-process graph: the suite never starts the user's daemon.
+SNIPPET_ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "PYNGRAPH_EMULATOR": "inprocess"}
 
 
 def test_readme_has_snippets() -> None:
@@ -23,8 +25,19 @@ def test_python_snippet_runs(index: int, tmp_path: Path) -> None:
     script = tmp_path / f"snippet{index}.py"
     script.write_text(SNIPPETS[index], encoding="utf-8")
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+                          text=True, timeout=60, env=SNIPPET_ENV)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_plugin_example_passes_under_pytest(tmp_path: Path) -> None:
+    """The README's example test for the pytest plugin, run by pytest with only the plugin loaded."""
+    example = next(s for s in SNIPPETS if "def test_" in s and "ng_socknode" in s)
+    (tmp_path / "test_readme_example.py").write_text(example, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "pyngraph.testing", "-p", "no:cacheprovider",
+                           "test_readme_example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=SNIPPET_ENV)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout
 
 
 def test_quick_start_demo_command_is_the_one_readme_gives(tmp_path: Path) -> None:

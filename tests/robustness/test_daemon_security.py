@@ -71,7 +71,7 @@ def test_group_makes_it_0660_with_that_group(emud_factory) -> None:
 def test_unknown_group_is_refused_at_start(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", str(tmp_path / "s"),
                            "--group", "no-such-group-pyngraph"], capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and "no group named 'no-such-group-pyngraph'" in proc.stderr
+    assert proc.returncode == 64 and "no group named 'no-such-group-pyngraph'" in proc.stderr
     assert not (tmp_path / "s").exists()
 
 
@@ -236,4 +236,4 @@ def test_queued_bytes_limit(emud_factory) -> None:
 def test_bad_limit_flags(tmp_path: Path, flag: str, value: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", str(tmp_path / "s"),
                            flag, value], capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and flag in proc.stderr
+    assert proc.returncode == 64 and flag in proc.stderr
