@@ -155,11 +155,6 @@ def _quiet_stdout() -> None:
         pass
 
 
-def fileno(sock: object) -> int:
-    """The descriptor number of a facade socket (an int, or an object with ``fileno()``)."""
-    return sock if isinstance(sock, int) else sock.fileno()  # type: ignore[attr-defined]
-
-
 def raw_word(word: str) -> str:
     """A command-line word as the bytes the user typed, one character per byte (latin-1).
 

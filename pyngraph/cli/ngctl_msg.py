@@ -149,7 +149,7 @@ def write_cmd(session: Session, argv: List[str]) -> int:
             packet.append(value & 0xFF)
         data = bytes(packet)
     try:
-        ng.NgSendData(session.ds, hook, data)
+        ng.NgSendData(session.data_socket(), hook, data)
     except OSError as exc:
         session.diag.warn(f"writing to hook \"{hook}\"", exc)
         if exc.errno == errno.EHOSTUNREACH:

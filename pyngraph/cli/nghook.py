@@ -21,7 +21,7 @@ from ..abi.constants import NG_HOOKSIZ, NG_PATHSIZ, NGM_CONNECT, NGM_GENERIC_COO
 from ..errors import UnavailableError
 from .command import bsd_getopt
 from .common import (
-    EX_OSERR, EX_USAGE, Diag, default_sigpipe, fileno, guarded, progname, raw_word, set_latin1_stdio,
+    EX_OSERR, EX_USAGE, Diag, default_sigpipe, guarded, progname, raw_word, set_latin1_stdio,
     version_text,
 )
 from .diagnose import explain, on_freebsd, socket_node_problem
@@ -52,7 +52,7 @@ def _write_all(fd: int, data: bytes) -> None:
 class Hook:
     """The relay between the user's descriptors and the socket node's hook."""
 
-    def __init__(self, diag: Diag, ds: object, infd: int, outfd: int, ascii_dump: bool, loop: bool) -> None:
+    def __init__(self, diag: Diag, ds: int, infd: int, outfd: int, ascii_dump: bool, loop: bool) -> None:
         self.diag, self.ds, self.infd, self.outfd = diag, ds, infd, outfd
         self.ascii_dump, self.loop = ascii_dump, loop
 
@@ -91,7 +91,7 @@ class Hook:
             raise Fatal(f"write(hook): {os.strerror(exc.errno or 0)}") from exc
 
     def relay(self, read_input: bool) -> None:
-        ds = fileno(self.ds)
+        ds = self.ds
         fds = [ds, self.infd] if read_input else [ds]
         while True:
             try:
@@ -104,7 +104,7 @@ class Hook:
                 self.from_user()
 
 
-def _send_messages(cs: object, path: str, messages: List[str]) -> None:
+def _send_messages(cs: int, path: str, messages: List[str]) -> None:
     for text in messages:
         try:
             ng.NgSendAsciiMsg(cs, path, text)
@@ -122,7 +122,7 @@ def _run_program(hook: Hook, program: List[str], read_input: bool) -> int:
     program closes its end.
     """
     if on_freebsd():
-        ds = fileno(hook.ds)
+        ds = hook.ds
         os.close(0)
         os.close(1)
         if read_input:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from pyngraph.api import SockNode
+from pyngraph.testing import Daemon
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -46,6 +50,19 @@ def test_quick_start_demo_command_is_the_one_readme_gives(tmp_path: Path) -> Non
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "0 lost" in proc.stdout
+
+
+def test_the_demo_runs_again_on_a_shared_graph(ng_daemon: Daemon) -> None:
+    """On a graph that outlives the demo (the per-user daemon, FreeBSD's kernel) a second run works
+    and nothing of the first is left behind."""
+    env = dict(os.environ, **ng_daemon.env, PYTHONPATH=str(REPO))
+    for run in range(2):
+        proc = subprocess.run([sys.executable, "-m", "pyngraph", "demo"], cwd=REPO, capture_output=True,
+                              text=True, timeout=60, env=env)
+        assert proc.returncode == 0, f"run {run + 1}: {proc.stderr}"
+        assert "0 lost" in proc.stdout
+    with SockNode() as sock:
+        assert [node.name for node in sock.list_nodes() if node.name != sock.info().name] == []
 
 
 def test_ci_runs_the_readme_test_command() -> None:
