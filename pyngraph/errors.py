@@ -48,6 +48,7 @@ class NetgraphError(OSError):
     fbsd_errno: Optional[int]
     path: Optional[str]
     command: Optional[str]
+    detail: Optional[str]
 
     def __init__(
         self,
@@ -76,6 +77,7 @@ class NetgraphError(OSError):
         self.fbsd_errno = fbsd_errno
         self.path = path
         self.command = command
+        self.detail = detail
 
     @classmethod
     def from_fbsd(

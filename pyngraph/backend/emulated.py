@@ -7,6 +7,11 @@ several processes share one graph: control ``sendto()`` waits for the
 kernel's status; data ``sendto()`` is a single non-blocking send after checks
 against the node's hook list, which the kernel keeps current on the channel.
 
+Every wait for the daemon (connect, a request's status) is bounded by the
+transport's ``timeout`` (``PYNGRAPH_EMULATOR_TIMEOUT`` seconds, default
+:data:`DEFAULT_TIMEOUT`): a stopped or wedged daemon gives ``TimedOutError``
+naming its path, never a hang.
+
 With no daemon path the process's own kernel is used (its thread started on
 first use) and channels are local: a request runs on the caller's thread
 under the kernel lock, and a data send is handed to the node the same way
@@ -35,6 +40,8 @@ from .pylib import PyLibNetgraph
 Buffer = Union[bytes, bytearray, memoryview]
 
 ENV_SOCKET = "PYNGRAPH_EMULATOR"
+ENV_TIMEOUT = "PYNGRAPH_EMULATOR_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0  # seconds a request waits for the daemon
 _CHAN_BUFSIZE = 1 << 18
 _INT = struct.Struct("i")
 _NOTHING = bytes(_INT.size)
@@ -57,6 +64,42 @@ def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = ""
     return NetgraphError.from_fbsd(fbsd, detail or None, path=addr, command=command)
 
 
+def _channel_error(exc: OSError, chan: socket.socket, command: str, addr: Optional[str]) -> NetgraphError:
+    """A channel's failed send or receive as the user's error.
+
+    A daemon that refused the connection left its status (with the reason)
+    before closing: that errno is the answer.
+    """
+    try:
+        buf = chan.recv(_CHAN_BUFSIZE, socket.MSG_DONTWAIT)
+    except OSError:
+        buf = b""
+    if buf[:1] == bytes((wire.STATUS,)):
+        fbsd, reason = wire.parse_status(buf)
+        if fbsd:
+            return _error(fbsd, command, addr, reason.decode("utf-8", "replace"))
+    return NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command)
+
+
+def _peer_path(chan: socket.socket) -> str:
+    try:
+        return str(chan.getpeername()) or "?"
+    except OSError:
+        return "?"
+
+
+def _timeout_setting() -> float:
+    """The request timeout from ``PYNGRAPH_EMULATOR_TIMEOUT`` (seconds, > 0), else the default."""
+    text = os.environ.get(ENV_TIMEOUT)
+    try:
+        value = float(text) if text else DEFAULT_TIMEOUT
+    except ValueError:
+        raise ValueError(f"{ENV_TIMEOUT}={text!r}: not a number of seconds") from None
+    if not value > 0:
+        raise ValueError(f"{ENV_TIMEOUT}={text!r}: must be more than 0 seconds")
+    return value
+
+
 class _Socket:
     """The user side of one netgraph socket: its descriptor, channel and (data) node state.
 
@@ -65,11 +108,12 @@ class _Socket:
     """
 
     __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino",
-                 "_pending")
+                 "_pending", "timeout")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
-                 local: Optional[ServerChannel] = None) -> None:
+                 local: Optional[ServerChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.sock = sock
+        self.timeout = timeout
         self.chan = chan
         self.local = local
         self.proto = proto
@@ -94,31 +138,52 @@ class _Socket:
         if local is not None:
             fbsd, reply = local.kernel.call(local.handle, op, body, [])
             if fbsd:
-                raise _error(fbsd, command, addr)
+                raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
             return reply
+        chan = self.chan
+        assert chan is not None
         with self.lock:
             try:
-                self.chan.send(bytes((op,)) + body)
+                chan.send(bytes((op,)) + body)
             except OSError as exc:
-                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+                raise _channel_error(exc, chan, command, addr) from None
             return self.await_status(command, addr)
 
     def await_status(self, command: str, addr: Optional[str] = None) -> bytes:
         """Read the channel up to the status (applying updates on the way)."""
+        chan = self.chan
+        assert chan is not None
+        poller = select.poll()
+        poller.register(chan, select.POLLIN)
         while True:
+            if not poller.poll(self.timeout * 1000):
+                raise _error(Errno.ETIMEDOUT, command, addr,
+                             f"pyngraph-emud at {_peer_path(chan)} did not answer within {self.timeout:g} s")
             try:
-                buf = _recv(self.chan, _CHAN_BUFSIZE)
+                buf = _recv(chan, _CHAN_BUFSIZE)
             except OSError as exc:
-                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+                raise _channel_error(exc, chan, command, addr) from None
             if not buf:
-                raise _error(Errno.EPIPE, command, addr, "the emulated kernel has gone")
+                raise _error(Errno.EPIPE, command, addr, f"pyngraph-emud at {_peer_path(chan)} has gone")
             if buf[0] == wire.UPDATE:
                 self.flags, self.hooks = wire.parse_update(buf)
                 continue
             fbsd, reply = wire.parse_status(buf)
             if fbsd:
-                raise _error(fbsd, command, addr)
+                raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
             return reply
+
+    def daemon_gone(self) -> bool:
+        """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
+        chan = self.chan
+        if chan is None:
+            return False
+        try:
+            return chan.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
 
     def refresh(self) -> None:
         """Apply the state updates the kernel has sent since the last look."""
@@ -164,8 +229,9 @@ class EmulatedTransport:
 
     name = "emulated"
 
-    def __init__(self, socket_path: Optional[str] = None) -> None:
+    def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = None) -> None:
         self.socket_path = socket_path or os.environ.get(ENV_SOCKET) or None
+        self.timeout = _timeout_setting() if timeout is None else timeout
         self._kernel = None
         if self.socket_path is None:
             from ..emulator.kernel import default_kernel
@@ -179,8 +245,14 @@ class EmulatedTransport:
         """A channel connection to the daemon."""
         assert self.socket_path is not None
         chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        chan.settimeout(self.timeout)  # a daemon whose backlog is full makes connect() wait
         try:
             chan.connect(self.socket_path)
+            chan.setblocking(True)
+        except TimeoutError:
+            chan.close()
+            raise _error(Errno.ETIMEDOUT, "socket", self.socket_path,
+                         f"pyngraph-emud did not accept within {self.timeout:g} s") from None
         except OSError as exc:
             chan.close()
             raise NetgraphError.from_host(exc.errno or errno.ECONNREFUSED, "no pyngraph-emud there",
@@ -196,13 +268,13 @@ class EmulatedTransport:
         channel.on_update = entry.apply_update
         fd = kernel_end.detach()
         try:
-            fbsd, _ = kernel.call(channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
+            fbsd, reason = kernel.call(channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
         except BaseException:
             socket.close(fd)
             raise
         if fbsd:
             kernel.call(channel.close)
-            raise _error(fbsd, "socket")
+            raise _error(fbsd, "socket", detail=reason.decode("utf-8", "replace"))
         return entry
 
     def _get(self, fd: int, command: str) -> _Socket:
@@ -231,10 +303,13 @@ class EmulatedTransport:
                 user.close()
                 kernel_end.close()
                 raise
-            entry = _Socket(user, chan, proto)
+            entry = _Socket(user, chan, proto, timeout=self.timeout)
             try:
                 with entry.lock:
-                    wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                    try:
+                        wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                    except OSError as exc:
+                        raise _channel_error(exc, chan, command, None) from None
                     kernel_end.close()
                     entry.await_status(command)
             except BaseException:
@@ -318,6 +393,13 @@ class EmulatedTransport:
             return b"", ""
         n = buf[0]
         return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
+
+    def daemon_gone(self, fd: int) -> Optional[str]:
+        """The daemon's path when ``fd`` is one of its sockets and it has gone, else None."""
+        entry = self._sockets.get(fd)
+        if entry is None or not entry.daemon_gone():
+            return None
+        return self.socket_path
 
     def getsockname(self, fd: int) -> bytes:
         """The 16-byte ``sockaddr_ng`` of the socket's node."""

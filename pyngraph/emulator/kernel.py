@@ -407,9 +407,13 @@ class Kernel:
             raise fbsd_error(Errno.EEXIST, f"type {cls.type_name!r} already installed")
         self.types[cls.type_name] = cls
 
-    def make_node(self, type_name: str) -> Node:
-        """Create a node of ``type_name`` and run its constructor (ENXIO: no such type)."""
-        node = self.make_node_common(type_name)
+    def make_node(self, type_name: str, for_node: Optional[Node] = None) -> Node:
+        """Create a node of ``type_name`` and run its constructor (ENXIO: no such type).
+
+        ``for_node``: the node on whose behalf the kernel makes it (an accepted
+        connection's clone), whose owner then owns it too.
+        """
+        node = self.make_node_common(type_name, for_node)
         try:
             check(node.constructor())
         except BaseException:
@@ -417,7 +421,7 @@ class Kernel:
             raise
         return node
 
-    def make_node_common(self, type_name: str) -> Node:
+    def make_node_common(self, type_name: str, for_node: Optional[Node] = None) -> Node:
         """Create a node without running the type's constructor (ng_socket's attach)."""
         cls = self.types.get(type_name)
         if cls is None:
@@ -439,6 +443,13 @@ class Kernel:
         self.nodes.pop(node.id, None)
         if node.name and self.names.get(node.name) is node:
             del self.names[node.name]
+
+    def check_access(self, node: Node, path: str) -> None:
+        """Refuse (EPERM) a user's path that reaches a node the user may not touch; anyone may here."""
+
+    def visible(self, node: Node) -> bool:
+        """Whether the user whose request runs may see ``node`` in a list; everyone here."""
+        return True
 
     def node_by_id(self, node_id: int) -> Optional[Node]:
         node = self.nodes.get(node_id)

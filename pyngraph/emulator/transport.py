@@ -54,7 +54,8 @@ OP_SEND = ord("S")  # body: u8 length, sg_data, message
 OP_SOCKNAME = ord("N")  # reply body: the 16-byte sockaddr_ng
 OP_CLOSE = ord("X")
 
-STATUS = ord("R")
+STATUS = ord("R")  # an error status's body: the reason, for the errnos in EXPLAINED
+EXPLAINED = frozenset((Errno.EPERM, Errno.ENOMEM, Errno.ENOBUFS, Errno.EMFILE, Errno.ENFILE, Errno.EMSGSIZE))
 UPDATE = ord("U")
 UPD_ATTACHED = 1  # the data socket is attached to a node
 UPD_CONNECTED = 2  # SS_ISCONNECTED: the node has exactly one hook (plain send() allowed)
@@ -176,7 +177,9 @@ class ServerChannel:
             body = self._request(op, body, fds)
             errno = 0
         except NetgraphError as exc:
-            body, errno = b"", int(exc.fbsd_errno or Errno.EINVAL)
+            errno = int(exc.fbsd_errno or Errno.EINVAL)
+            # A refusal by the daemon's rules carries its reason; the user's error names it.
+            body = exc.detail.encode("utf-8", "replace")[:512] if exc.detail and errno in EXPLAINED else b""
         except Exception:  # a bug, but the user must still get an answer
             self.kernel.bug("request %r failed", chr(op))
             body, errno = b"", int(Errno.EINVAL)

@@ -381,7 +381,7 @@ class KsocketNode(Node):
         self.flags &= ~KSF_ACCEPTING
         try:
             peer = linux.from_host_address(conn, address)
-            clone = self.kernel.make_node(self.type_name)
+            clone = self.kernel.make_node(self.type_name, self)
         except (NetgraphError, OSError) as exc:
             log.debug("%s: accepted connection dropped: %s", self.path, exc)
             conn.close()
