@@ -19,7 +19,7 @@ from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar
 from .. import libnetgraph as ng
 from ..backend import get_backend
 from ..errors import NetgraphError
-from .failures import closed, rename, timed_out
+from .failures import closed, daemon_gone, rename, timed_out
 from .ops import Claim, Send
 from .router import Received, Router
 
@@ -36,6 +36,13 @@ def close_descriptor(fd: int) -> None:
         transport.close(fd)
     else:
         os.close(fd)
+
+
+def _at_eof(fd: int, command: str, hook: Optional[str]) -> NetgraphError:
+    """End of file on a socket: the node shut down, or the emulated backend's daemon has gone."""
+    gone = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
+    daemon = gone(fd) if gone is not None else None
+    return daemon_gone(command, hook, daemon) if daemon else closed(command, hook)
 
 
 class Waker:
@@ -227,7 +234,7 @@ class DataChannel:
                     raise (closed("recv", hook) if self._closed else rename(exc, "recv", hook)) from exc
                 if not arrived:
                     self._closed = True
-                    raise closed("recv", hook)
+                    raise _at_eof(self.fd, "recv", hook)
                 if hook is None or arrived == hook:
                     return arrived, data
                 self._kept.append((arrived, data))

@@ -74,4 +74,10 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
     return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
 
 
-__all__ = ["closed", "detail_of", "invalid", "on_freebsd", "rename", "timed_out"]
+def daemon_gone(command: str, path: Optional[str], daemon: str) -> NetgraphError:
+    """The emulated backend's daemon died or stopped: every node with it (ECONNRESET)."""
+    return NetgraphError.from_host(host_errno.ECONNRESET, f"pyngraph-emud at {daemon!r} has gone: the emulated "
+                                   "kernel and its nodes went with it", path=path, command=command)
+
+
+__all__ = ["closed", "daemon_gone", "detail_of", "invalid", "on_freebsd", "rename", "timed_out"]

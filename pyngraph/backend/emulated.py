@@ -178,12 +178,9 @@ class _Socket:
         chan = self.chan
         if chan is None:
             return False
-        try:
-            return chan.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-        except BlockingIOError:
-            return False
-        except OSError:
-            return True
+        poller = select.poll()
+        poller.register(chan, 0)  # a peer that closed shows as a hang-up, even with updates unread
+        return any(mask & (select.POLLHUP | select.POLLERR) for _, mask in poller.poll(0))
 
     def refresh(self) -> None:
         """Apply the state updates the kernel has sent since the last look."""

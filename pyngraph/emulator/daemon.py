@@ -94,7 +94,7 @@ def _listen(path: str, group_gid: Optional[int]) -> socket.socket:
     return listener
 
 
-_SPARE_FDS = 64  # descriptors kept for the daemon's own needs and the ksockets' sockets
+_SPARE_FDS = 64  # at most: descriptors kept for the daemon's own needs and the ksockets' sockets
 
 
 def _channel_budget(wanted: int) -> int:
@@ -111,7 +111,7 @@ def _channel_budget(wanted: int) -> int:
             soft = hard
         except (OSError, ValueError):
             pass
-    room = max(1, (soft - _SPARE_FDS) // 2) if soft != resource.RLIM_INFINITY else wanted
+    room = max(1, (soft - min(_SPARE_FDS, soft // 4)) // 2) if soft != resource.RLIM_INFINITY else wanted
     return min(wanted, room) if wanted else room
 
 
@@ -177,7 +177,7 @@ class Daemon:
                                              "netgraph sockets open (--max-channels)")
             kernel._drop_if_idle(client)
         elif self.total_channels and len(kernel.channels) >= self.total_channels:
-            self._refuse(conn, Errno.ENFILE, f"the daemon has {self.total_channels} netgraph sockets "
+            self._refuse(conn, Errno.EMFILE, f"the daemon has {self.total_channels} netgraph sockets "
                                              "open (--total-channels)")
             kernel._drop_if_idle(client)
         else:
@@ -310,7 +310,7 @@ _LIMIT_HELP = {  # Limits field -> (kind, what it bounds, errno over it)
     "total_nodes": (_count, "nodes of the whole daemon", "ENOMEM"),
     "total_hooks": (_count, "hooks of the whole daemon", "ENOMEM"),
     "total_channels": (_count, "netgraph sockets of the whole daemon (lowered to fit the descriptor limit)",
-                       "ENFILE"),
+                       "EMFILE"),
     "total_queued": (_size, "socket-buffer bytes of the whole daemon", "ENOBUFS"),
 }
 

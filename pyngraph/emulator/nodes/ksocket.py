@@ -24,6 +24,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import select
 import socket
 import struct
 import threading
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyngraph.emulator.ksocket")
 
 IP_MAXPACKET = 65535  # the most one receive takes
+SOMAXCONN = 128  # kern.ipc.soacceptqueue: the largest listen queue (solisten_proto)
 OUTQ_MAX = 4 << 20  # bytes a stream socket's outgoing buffer may hold
 _SADATA_OFFSET = 2  # offsetof(struct sockaddr, sa_data)
 _U32 = struct.Struct("=I")
@@ -104,6 +106,9 @@ class KsocketNode(Node):
         self.listening = False
         self.parent: Optional[KsocketNode] = None  # the listening node, while embryonic
         self.embryos: List[KsocketNode] = []
+        self.qlimit = 0  # the listen queue's limit (sol_qlimit), set by LISTEN
+        self.overflows = 0  # connections reset because the listen queue was full
+        self.replies_lost = 0  # ACCEPT replies the requester could not take
         self.response_token = 0  # token and requester of the owed CONNECT/ACCEPT reply
         self.response_addr = 0
         self._outq: Deque[bytes] = deque()  # stream data taken but not yet written
@@ -261,6 +266,7 @@ class KsocketNode(Node):
             sock.listen(backlog)
         except OSError as exc:
             raise linux.host_error(exc, f"listen({backlog})") from None
+        self.qlimit = backlog if 0 <= backlog <= SOMAXCONN else SOMAXCONN
         self.listening = True  # from now on connections are accepted as they come
         self._rewatch()
         return None
@@ -379,6 +385,11 @@ class KsocketNode(Node):
                 _shed_connection(self.sock)  # else the listener stays readable: a busy loop
             return False
         self.flags &= ~KSF_ACCEPTING
+        if self._queue_full():
+            self.overflows += 1
+            log.debug("%s: listen queue full (%d waiting): connection reset", self.path, len(self.embryos))
+            _reset(conn)
+            return True
         try:
             peer = linux.from_host_address(conn, address)
             clone = self.kernel.make_node(self.type_name, self)
@@ -394,10 +405,31 @@ class KsocketNode(Node):
         self.embryos.append(clone)
         reply = NgMesg(NGM_KSOCKET_ACCEPT, NGM_KSOCKET_COOKIE, AcceptReply(clone.id, peer).encode(),
                        NGF_RESP, self.response_token, "NGM_KSOCKET_ACCEPT")
-        if clone.send_msg(self.response_addr, reply):
-            log.debug("%s: ACCEPT reply for clone %s lost: no requester [%x]",
-                      self.path, clone.path, self.response_addr)
+        clone.queue_call(self._deliver_accept_reply, clone, reply, self.response_addr)
         return True
+
+    def _deliver_accept_reply(self, clone: "KsocketNode", reply: NgMesg, requester: int) -> None:
+        """The queued ACCEPT reply, from the clone; one the requester cannot take is counted."""
+        target = self.kernel.node_by_id(requester)
+        error = Errno.EINVAL if target is None else self.kernel.deliver_msg(target, MsgItem(reply, clone.id))
+        if error:
+            self.replies_lost += 1
+            log.warning("%s: ACCEPT reply for clone %s lost (%s at requester [%x]); %d lost so far",
+                        self.path, clone.path, _errname(error), requester, self.replies_lost)
+
+    def _queue_full(self) -> bool:
+        """Whether the listen queue is over its limit (``sonewconn``: more than 3/2 of qlimit).
+
+        Embryos (accepted, not yet hooked) stand for FreeBSD's queued
+        connections; those whose peer closed without sending are reaped first.
+        """
+        limit = 3 * self.qlimit // 2
+        if len(self.embryos) <= limit:
+            return False
+        for embryo in list(self.embryos):
+            if embryo.sock is not None and _peer_gone(embryo.sock):
+                self.kernel.rmnode(embryo)
+        return len(self.embryos) > limit
 
     # --- socket -> hook ---------------------------------------------------------------------
 
@@ -617,9 +649,28 @@ def _shed_connection(listener: socket.socket) -> None:
     except OSError:
         pass
     else:
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        conn.close()
+        _reset(conn)
     _SPARE.extend(_spare())
+
+
+def _reset(conn: socket.socket) -> None:
+    """Close a connection with a reset (what FreeBSD sends when the listen queue is full)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether a connection's peer closed (or reset) with nothing left unread."""
+    poller = select.poll()
+    poller.register(sock, select.POLLRDHUP)
+    if not poller.poll(0):
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def _errname(number: int) -> str:
