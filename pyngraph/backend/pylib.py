@@ -82,7 +82,8 @@ def _fail(exc: OSError, command: str, path: Optional[str]) -> NetgraphError:
     """The caller's error for a failed call, naming command and path."""
     if isinstance(exc, NetgraphError) and exc.command == command and exc.path == path:
         return exc
-    return NetgraphError.from_host(exc.errno or errno.EIO, path=path, command=command)
+    detail = exc.detail if isinstance(exc, NetgraphError) else None  # e.g. the daemon's reason
+    return NetgraphError.from_host(exc.errno or errno.EIO, detail, path=path, command=command)
 
 
 def _decode(raw: bytes, command: str, path: str) -> NgMesg:

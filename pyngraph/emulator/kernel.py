@@ -167,6 +167,7 @@ class Kernel:
         self.types: Dict[str, Type[Node]] = {}
         self.channels: Set[Any] = set()  # open client channels (transport.ServerChannel)
         self.current_source: Optional[Watch] = None
+        self.refusal: Optional[NetgraphError] = None  # the error of the last message refused (its reason)
         self._last_id = 0
         self._queue: Deque[Tuple[Optional[Node], Callable[..., Any], tuple, Optional[Watch]]] = deque()
         self._depth = 0
@@ -608,6 +609,7 @@ class Kernel:
         except Exception as exc:
             if not isinstance(exc, NetgraphError):
                 self.bug("message to %r failed", node)
+            self.refusal = exc if isinstance(exc, NetgraphError) else None
             return errno_of(exc)
 
     def queue_msg(self, dest_id: int, msg: Any, retaddr: int, lasthook: Optional[Hook] = None) -> int:

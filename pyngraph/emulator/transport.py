@@ -173,13 +173,18 @@ class ServerChannel:
             for fd in fds:
                 socket.close(fd)
             return int(Errno.EPIPE), b""
+        kernel = self.kernel
+        kernel.refusal = None
         try:
             body = self._request(op, body, fds)
             errno = 0
         except NetgraphError as exc:
             errno = int(exc.fbsd_errno or Errno.EINVAL)
-            # A refusal by the daemon's rules carries its reason; the user's error names it.
-            body = exc.detail.encode("utf-8", "replace")[:512] if exc.detail and errno in EXPLAINED else b""
+            # A refusal by the daemon's rules carries its reason (a message handler's, if it
+            # refused); the user's error names it.
+            refusal = kernel.refusal
+            detail = exc.detail or (refusal.detail if refusal is not None and refusal.fbsd_errno == errno else None)
+            body = detail.encode("utf-8", "replace")[:512] if detail and errno in EXPLAINED else b""
         except Exception:  # a bug, but the user must still get an answer
             self.kernel.bug("request %r failed", chr(op))
             body, errno = b"", int(Errno.EINVAL)

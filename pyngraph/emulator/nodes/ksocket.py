@@ -423,13 +423,10 @@ class KsocketNode(Node):
         Embryos (accepted, not yet hooked) stand for FreeBSD's queued
         connections; those whose peer closed without sending are reaped first.
         """
-        limit = 3 * self.qlimit // 2
-        if len(self.embryos) <= limit:
-            return False
         for embryo in list(self.embryos):
             if embryo.sock is not None and _peer_gone(embryo.sock):
                 self.kernel.rmnode(embryo)
-        return len(self.embryos) > limit
+        return len(self.embryos) > 3 * self.qlimit // 2
 
     # --- socket -> hook ---------------------------------------------------------------------
 
