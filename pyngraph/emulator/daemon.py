@@ -231,7 +231,7 @@ class Daemon:
             self._stats_r.recv(64)
         except BlockingIOError:
             return
-        self.kernel.drain()
+        self.kernel.drain(everything=True)
         print(f"pyngraph-emud: {self.stats()}", flush=True)
 
     # --- running ---------------------------------------------------------------------

@@ -33,10 +33,10 @@ import os
 import socket
 import struct
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from ..abi.constants import Errno
-from .kernel import Kernel, fbsd_error
+from .kernel import Kernel, Watch, fbsd_error
 from .node import Hook, Node
 from .transport import MAX_DGRAM, OP_OPEN, OP_SEND, SOCKBUF, ServerChannel, status
 
@@ -138,7 +138,7 @@ class LimitedKernel(Kernel):
         self.limits = limits
         self.privileged = frozenset((0, os.geteuid()))
         self.clients: Dict[Tuple[int, int], Client] = {}  # by (pid, start time)
-        self._client_by_fd: Dict[int, Client] = {}  # channel descriptor -> client
+        self._client_by_watch: Dict[Watch, Client] = {}  # a channel's or its descriptor's watch -> client
         self._owner: Dict[int, Client] = {}  # node ID -> client charged for it
         self._uid: Dict[int, int] = {}  # node ID -> uid it belongs to (access)
         self._hooks: Dict[Hook, Optional[Client]] = {}  # every hook -> client charged for it
@@ -169,7 +169,11 @@ class LimitedKernel(Kernel):
 
     def current_client(self) -> Optional[Client]:
         source = self.current_source
-        return None if source is None else self._client_by_fd.get(source.fd)
+        return None if source is None else self._client_by_watch.get(source)
+
+    def lane_of(self, source: Optional[Watch]) -> Any:
+        """Work waits in its client's lane (None: the kernel's own, e.g. a ksocket's socket)."""
+        return None if source is None else self._client_by_watch.get(source)
 
     def _member(self) -> Optional[Client]:
         """The client whose request runs, when it is not privileged (a group member)."""
@@ -286,11 +290,16 @@ class LimitedChannel(ServerChannel):
         self.client = client
         self.reserved = 0
         self._on_close = on_close
-        fd = sock.fileno()
-        kernel._client_by_fd[fd] = client
+        self._watches: List[Watch] = []  # the channel's and its descriptor's: their work is the client's
         client.channels += 1
-        self._fd = fd
         super().__init__(kernel, sock)
+        self._charge_watch(sock.fileno())
+
+    def _charge_watch(self, fd: int) -> None:
+        watch = self.kernel.watch_of(fd)
+        if watch is not None:
+            self.kernel._client_by_watch[watch] = self.client
+            self._watches.append(watch)
 
     def _request(self, op: int, body: bytes, fds: List[int]) -> bytes:
         kernel = self.kernel
@@ -323,6 +332,8 @@ class LimitedChannel(ServerChannel):
             self.reserved = size
             client.queued += size
             kernel.queued += size
+            if self.pcb is not None and self.pcb.sock is not None:
+                self._charge_watch(self.pcb.sock.fileno())
             return result
         return super()._request(op, body, fds)
 
@@ -339,8 +350,9 @@ class LimitedChannel(ServerChannel):
             return
         super().close()
         kernel = self.kernel
-        if kernel._client_by_fd.get(self._fd) is self.client:
-            del kernel._client_by_fd[self._fd]
+        for watch in self._watches:
+            kernel._client_by_watch.pop(watch, None)
+        self._watches = []
         client = self.client
         client.channels -= 1
         client.queued -= self.reserved
