@@ -9,6 +9,7 @@ waiting in ``poll()`` for it to arrive.
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import threading
@@ -38,11 +39,11 @@ def close_descriptor(fd: int) -> None:
         os.close(fd)
 
 
-def _at_eof(fd: int, command: str, hook: Optional[str]) -> NetgraphError:
-    """End of file on a socket: the node shut down, or the emulated backend's daemon has gone."""
-    gone = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
-    daemon = gone(fd) if gone is not None else None
-    return daemon_gone(command, hook, daemon) if daemon else closed(command, hook)
+def _gone(fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
+    """At end of file on ``fd``: the error saying the emulated backend's daemon has gone, if it has."""
+    check = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
+    daemon = check(fd) if check is not None else None
+    return daemon_gone(command, path, daemon) if daemon else None
 
 
 class Waker:
@@ -157,8 +158,9 @@ class ControlChannel:
         while ready and self._error is None:
             try:
                 msg, path = ng.NgAllocRecvMsg(self.fd)
-            except OSError as exc:
-                self._fail(exc)
+            except OSError as exc:  # end of file: the node shut down, or the daemon has gone
+                gone = _gone(self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
+                self._fail(exc if gone is None else gone)
                 return
             self.router.route(msg, path)
             try:
@@ -234,7 +236,7 @@ class DataChannel:
                     raise (closed("recv", hook) if self._closed else rename(exc, "recv", hook)) from exc
                 if not arrived:
                     self._closed = True
-                    raise _at_eof(self.fd, "recv", hook)
+                    raise _gone(self.fd, "recv", hook) or closed("recv", hook)
                 if hook is None or arrived == hook:
                     return arrived, data
                 self._kept.append((arrived, data))

@@ -44,6 +44,7 @@ ENV_TIMEOUT = "PYNGRAPH_EMULATOR_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0  # seconds a request waits for the daemon
 _CHAN_BUFSIZE = 1 << 18
 _INT = struct.Struct("i")
+_TIMEVAL = struct.Struct("@ll")  # struct timeval
 _NOTHING = bytes(_INT.size)
 _SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
 
@@ -70,6 +71,9 @@ def _channel_error(exc: OSError, chan: socket.socket, command: str, addr: Option
     A daemon that refused the connection left its status (with the reason)
     before closing: that errno is the answer.
     """
+    if isinstance(exc, BlockingIOError):  # SO_SNDTIMEO ran out: the daemon does not read
+        return _error(Errno.ETIMEDOUT, command, addr, f"pyngraph-emud at {_peer_path(chan)} did not take "
+                                                      f"the request within {_chan_timeout(chan):g} s")
     try:
         buf = chan.recv(_CHAN_BUFSIZE, socket.MSG_DONTWAIT)
     except OSError:
@@ -79,6 +83,12 @@ def _channel_error(exc: OSError, chan: socket.socket, command: str, addr: Option
         if fbsd:
             return _error(fbsd, command, addr, reason.decode("utf-8", "replace"))
     return NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command)
+
+
+def _chan_timeout(chan: socket.socket) -> float:
+    """A channel's send timeout (SO_SNDTIMEO), in seconds."""
+    seconds, micro = _TIMEVAL.unpack(chan.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _TIMEVAL.size))
+    return float(seconds + micro / 1e6)
 
 
 def _peer_path(chan: socket.socket) -> str:
@@ -242,11 +252,14 @@ class EmulatedTransport:
         """A channel connection to the daemon."""
         assert self.socket_path is not None
         chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        chan.settimeout(self.timeout)  # a daemon whose backlog is full makes connect() wait
+        # connect() waits while the daemon's backlog is full, and a send while the channel is:
+        # at most the timeout (then EAGAIN)
+        seconds = int(self.timeout)
+        chan.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                        _TIMEVAL.pack(seconds, int((self.timeout - seconds) * 1e6)))
         try:
             chan.connect(self.socket_path)
-            chan.setblocking(True)
-        except TimeoutError:
+        except BlockingIOError:
             chan.close()
             raise _error(Errno.ETIMEDOUT, "socket", self.socket_path,
                          f"pyngraph-emud did not accept within {self.timeout:g} s") from None

@@ -128,7 +128,7 @@ class _Poller:
             self._selector.close()
 
 
-Item = Tuple[Optional["Node"], Callable[..., Any], tuple, Optional["Watch"]]
+Item = Tuple[Optional["Node"], Callable[..., Any], Tuple[Any, ...], Optional["Watch"]]
 
 
 class Lanes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pwd
 import select
 import shutil
 import signal
@@ -73,8 +74,8 @@ def _nodes(daemon: Emud) -> int:
 
 
 @pytest.fixture
-def member() -> Iterator[Tuple[int, int]]:
-    """A throwaway user in a throwaway group, created for the test and removed after it: (uid, gid)."""
+def member() -> Iterator[Tuple[int, int, str]]:
+    """A throwaway user in a throwaway group, made for the test and removed after it: (uid, gid, group)."""
     if shutil.which("useradd") is None or shutil.which("groupadd") is None:
         pytest.skip("useradd/groupadd are not installed")
     name = f"pyng{os.getpid() % 100000}"
@@ -86,11 +87,9 @@ def member() -> Iterator[Tuple[int, int]]:
                               capture_output=True, text=True)
         if made.returncode:
             pytest.skip(f"useradd failed: {made.stderr.strip()}")
-        import pwd
-
         entry = pwd.getpwnam(name)
         try:
-            yield entry.pw_uid, entry.pw_gid
+            yield entry.pw_uid, entry.pw_gid, name
         finally:
             subprocess.run(["userdel", name], capture_output=True)
     finally:
@@ -139,10 +138,9 @@ def _member_attempts(path: str) -> str:
 
 
 @needs_root
-def test_group_member_cannot_use_roots_nodes_or_sockets(open_dir: Path, member: Tuple[int, int]) -> None:
-    uid, gid = member
-    daemon = Emud(open_dir, "--group", str(subprocess.run(["id", "-gn", str(uid)], capture_output=True,
-                                                               text=True).stdout.strip()))
+def test_group_member_cannot_use_roots_nodes_or_sockets(open_dir: Path, member: Tuple[int, int, str]) -> None:
+    uid, gid, group = member
+    daemon = Emud(open_dir, "--group", group)
     try:
         lib = _lib(daemon.path)
         cs, _ = lib.NgMkSockNode("rootsock", False)

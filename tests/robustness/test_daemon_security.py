@@ -7,7 +7,6 @@ import grp
 import os
 import select
 import shutil
-import signal
 import stat
 import subprocess
 import sys
