@@ -104,9 +104,9 @@ def _timeout_setting() -> float:
     try:
         value = float(text) if text else DEFAULT_TIMEOUT
     except ValueError:
-        raise ValueError(f"{ENV_TIMEOUT}={text!r}: not a number of seconds") from None
-    if not value > 0:
-        raise ValueError(f"{ENV_TIMEOUT}={text!r}: must be more than 0 seconds")
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise _error(Errno.EINVAL, "socket", detail=f"{ENV_TIMEOUT}={text!r}: not a number of seconds above 0")
     return value
 
 

@@ -1,7 +1,8 @@
 """``pyngraph-emud``: one emulated netgraph shared by every process that connects.
 
 Usage: ``pyngraph-emud --socket PATH [--group NAME] [limits]`` (``--help``
-lists every per-client ``--max-*`` and daemon-wide ``--total-*`` limit).  Clients reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
+lists every per-client ``--max-*`` and daemon-wide ``--total-*`` limit).
+Clients reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
 ``set_backend("emulated", socket_path=PATH)``); each of their netgraph
 sockets is one connection to PATH.  When a client exits, its descriptors
 close and its socket nodes shut down as on FreeBSD.
@@ -9,10 +10,11 @@ close and its socket nodes shut down as on FreeBSD.
 PATH is created mode 0600 (0660 and the group NAME with ``--group``); a
 connecting process must be root, the daemon's user or (with ``--group``) a
 member of NAME, else its first request fails with EPERM and the refusal is
-logged.  What each may touch and the limits are described in :mod:`.limits`.  SIGINT/SIGTERM
-shut the graph down, remove PATH and print ``stopped (kernel errors: N)``;
-SIGUSR1 prints the current statistics.  A kernel error is an unexpected
-exception the kernel caught and logged: a bug, never a client's fault.
+logged.  What each may touch, and the limits, are described in
+:mod:`.limits`.  SIGINT/SIGTERM shut the graph down, remove PATH and print
+``stopped (kernel errors: N)``; SIGUSR1 prints the current statistics.  A
+kernel error is an unexpected exception the kernel caught and logged: a bug,
+never a client's fault.
 """
 
 from __future__ import annotations

@@ -20,10 +20,10 @@ account lives while it has channels or while the process lives; then its
 charges die with it (its nodes stay, owned by its uid, counted globally).
 
 **Limits** (:class:`Limits`, ``0`` is unlimited), per client and for the
-whole daemon: channels (one per netgraph socket; over: EMFILE), nodes (its socket nodes, MKPEER peers and the clones
-its ksockets accept; over: ENOMEM), hooks (over: ENOMEM), socket-buffer bytes
-its sockets reserve (over: ENOBUFS, as RLIMIT_SBSIZE) and the largest control
-message (over: EMSGSIZE).
+whole daemon: channels (one per netgraph socket; over: EMFILE), nodes (its
+socket nodes, MKPEER peers and the clones its ksockets accept; over: ENOMEM),
+hooks (over: ENOMEM), socket-buffer bytes its sockets reserve (over: ENOBUFS,
+as RLIMIT_SBSIZE) and the largest control message (over: EMSGSIZE).
 """
 
 from __future__ import annotations

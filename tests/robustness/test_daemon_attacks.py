@@ -169,7 +169,7 @@ def test_group_member_cannot_use_roots_nodes_or_sockets(open_dir: Path, member: 
             assert lines[what].startswith("EPERM"), (what, verdict)
         assert "only root or the daemon's owner" in lines["bind"], verdict  # the message names the rule
         assert "only its own nodes" in lines["connect-hub"], verdict
-        assert lines["own hub"] == "hub; listed ['hub', 'socket']", verdict  # its socket node and hub: nothing of root's
+        assert lines["own hub"] == "hub; listed ['hub', 'socket']", verdict  # nothing of root's
         assert len(_node_ids(lib, cs)) == before  # root's nodes untouched (the member's left with it)
         assert _ask(lib, cs, "roothub:", NGM_NODEINFO).data  # still named roothub
     finally:
@@ -537,3 +537,16 @@ def test_accepted_clones_are_charged_to_the_listeners_client(emud_factory) -> No
         peer.close()
     lib.transport.close(cs)
     assert daemon.stop() == 0, daemon.stderr()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "inf"])
+def test_a_bad_timeout_setting_is_refused(monkeypatch, value: str) -> None:
+    monkeypatch.setenv("PYNGRAPH_EMULATOR_TIMEOUT", value)
+    with pytest.raises(NetgraphError) as info:
+        EmulatedTransport("/nonexistent/emud.sock")
+    assert info.value.errno == errno.EINVAL and "PYNGRAPH_EMULATOR_TIMEOUT" in str(info.value)
+
+
+def test_the_timeout_setting_is_used(monkeypatch) -> None:
+    monkeypatch.setenv("PYNGRAPH_EMULATOR_TIMEOUT", "2.5")
+    assert EmulatedTransport("/nonexistent/emud.sock").timeout == 2.5
