@@ -98,15 +98,17 @@ def _peer_path(chan: socket.socket) -> str:
         return "?"
 
 
-def _timeout_setting() -> float:
-    """The request timeout from ``PYNGRAPH_EMULATOR_TIMEOUT`` (seconds, > 0), else the default."""
-    text = os.environ.get(ENV_TIMEOUT)
-    try:
-        value = float(text) if text else DEFAULT_TIMEOUT
-    except ValueError:
-        value = 0.0
+def _timeout_of(value: Optional[float]) -> float:
+    """A request timeout (seconds, above 0): ``value``, else ``PYNGRAPH_EMULATOR_TIMEOUT``, else the default."""
+    what = "timeout"
+    if value is None:
+        what, text = ENV_TIMEOUT, os.environ.get(ENV_TIMEOUT)
+        try:
+            value = float(text) if text else DEFAULT_TIMEOUT
+        except ValueError:
+            raise _error(Errno.EINVAL, "socket", detail=f"{ENV_TIMEOUT}={text!r}: not a number") from None
     if not 0 < value < float("inf"):
-        raise _error(Errno.EINVAL, "socket", detail=f"{ENV_TIMEOUT}={text!r}: not a number of seconds above 0")
+        raise _error(Errno.EINVAL, "socket", detail=f"{what} {value!r}: not a number of seconds above 0")
     return value
 
 
@@ -118,12 +120,13 @@ class _Socket:
     """
 
     __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino",
-                 "_pending", "timeout")
+                 "_pending", "timeout", "late")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
                  local: Optional[ServerChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.sock = sock
         self.timeout = timeout
+        self.late = 0  # statuses still owed to requests that timed out (skipped when they come)
         self.chan = chan
         self.local = local
         self.proto = proto
@@ -167,6 +170,7 @@ class _Socket:
         poller.register(chan, select.POLLIN)
         while True:
             if not poller.poll(self.timeout * 1000):
+                self.late += 1
                 raise _error(Errno.ETIMEDOUT, command, addr,
                              f"pyngraph-emud at {_peer_path(chan)} did not answer within {self.timeout:g} s")
             try:
@@ -177,6 +181,9 @@ class _Socket:
                 raise _error(Errno.EPIPE, command, addr, f"pyngraph-emud at {_peer_path(chan)} has gone")
             if buf[0] == wire.UPDATE:
                 self.flags, self.hooks = wire.parse_update(buf)
+                continue
+            if self.late:  # the answer to an earlier request that timed out
+                self.late -= 1
                 continue
             fbsd, reply = wire.parse_status(buf)
             if fbsd:
@@ -238,7 +245,7 @@ class EmulatedTransport:
 
     def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = None) -> None:
         self.socket_path = socket_path or os.environ.get(ENV_SOCKET) or None
-        self.timeout = _timeout_setting() if timeout is None else timeout
+        self.timeout = _timeout_of(timeout)
         self._kernel = None
         if self.socket_path is None:
             from ..emulator.kernel import default_kernel
@@ -494,16 +501,22 @@ _transports: Dict[Optional[str], EmulatedTransport] = {}
 _transports_lock = threading.Lock()
 
 
-def transport_for(socket_path: Optional[str] = None) -> EmulatedTransport:
-    """The process's transport to one kernel (its sockets live as long as the process)."""
+def transport_for(socket_path: Optional[str] = None, timeout: Optional[float] = None) -> EmulatedTransport:
+    """The process's transport to one kernel (its sockets live as long as the process).
+
+    ``timeout``: seconds every wait for the daemon may take, for the sockets
+    made from now on (default: ``PYNGRAPH_EMULATOR_TIMEOUT`` or 30).
+    """
     key = socket_path or os.environ.get(ENV_SOCKET) or None
     with _transports_lock:
         transport = _transports.get(key)
         if transport is None:
-            transport = _transports[key] = EmulatedTransport(key)
+            transport = _transports[key] = EmulatedTransport(key, timeout)
+        elif timeout is not None:
+            transport.timeout = _timeout_of(timeout)
         return transport
 
 
-def create_backend(socket_path: Optional[str] = None) -> PyLibNetgraph:
+def create_backend(socket_path: Optional[str] = None, timeout: Optional[float] = None) -> PyLibNetgraph:
     """The "emulated" backend: Python libnetgraph over the process's :class:`EmulatedTransport`."""
-    return PyLibNetgraph(transport_for(socket_path))
+    return PyLibNetgraph(transport_for(socket_path, timeout))

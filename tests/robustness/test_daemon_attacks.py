@@ -474,7 +474,19 @@ def test_a_new_process_with_a_reused_pid_starts_afresh(emud_factory) -> None:
 
 
 def test_a_stopped_daemon_times_out_naming_its_path(emud_factory) -> None:
+    from pyngraph import backend as backends
+
     daemon: Emud = emud_factory()
+    with backends.using("emulated", socket_path=daemon.path, timeout=1.0) as lib:
+        cs, _ = lib.NgMkSockNode(None, False)
+        daemon.proc.send_signal(signal.SIGSTOP)
+        try:
+            with pytest.raises(TimedOutError) as info:
+                bounded(lambda: lib.NgSendMsg(cs, ".", G, NGM_NODEINFO), "a request to a stopped daemon")
+            assert daemon.path in str(info.value) and "within 1 s" in str(info.value), info.value
+        finally:
+            daemon.proc.send_signal(signal.SIGCONT)
+        lib.NgSendMsg(cs, ".", G, NGM_NODEINFO)  # the daemon answers again once it runs
     lib = _lib(daemon.path, timeout=1.0)
     cs, _ = lib.NgMkSockNode(None, False)
     daemon.proc.send_signal(signal.SIGSTOP)
@@ -550,3 +562,7 @@ def test_a_bad_timeout_setting_is_refused(monkeypatch, value: str) -> None:
 def test_the_timeout_setting_is_used(monkeypatch) -> None:
     monkeypatch.setenv("PYNGRAPH_EMULATOR_TIMEOUT", "2.5")
     assert EmulatedTransport("/nonexistent/emud.sock").timeout == 2.5
+    assert EmulatedTransport("/nonexistent/emud.sock", timeout=0.5).timeout == 0.5  # the argument wins
+    with pytest.raises(NetgraphError) as info:
+        EmulatedTransport("/nonexistent/emud.sock", timeout=0)
+    assert info.value.errno == errno.EINVAL and "timeout 0" in str(info.value)
