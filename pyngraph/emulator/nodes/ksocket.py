@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyngraph.emulator.ksocket")
 
 IP_MAXPACKET = 65535  # the most one receive takes
+_ACCEPT_BATCH = 8  # connections one wake-up of a listening socket accepts
 SOMAXCONN = 128  # kern.ipc.soacceptqueue: the largest listen queue (solisten_proto)
 OUTQ_MAX = 4 << 20  # bytes a stream socket's outgoing buffer may hold
 _SADATA_OFFSET = 2  # offsetof(struct sockaddr, sa_data)
@@ -359,9 +360,18 @@ class KsocketNode(Node):
     # --- accept ---------------------------------------------------------------------------
 
     def _accept_all(self) -> None:
-        """The listen upcall: one accept routine per connection that arrived."""
-        while self.sock is not None and self._accept_one(eager=True):
-            pass
+        """The listen upcall: one accept routine per connection that arrived.
+
+        At most ``_ACCEPT_BATCH`` per wake-up: the loop comes back while more
+        wait, so a flood of connections never holds the kernel.  Embryos whose
+        peer has gone are reaped first.
+        """
+        for embryo in list(self.embryos):
+            if embryo.sock is not None and _peer_gone(embryo.sock):
+                self.kernel.rmnode(embryo)
+        for _ in range(_ACCEPT_BATCH):
+            if self.sock is None or not self._accept_one(eager=True):
+                return
 
     def _accept_one(self, eager: bool = False) -> bool:
         """The accept routine: take one connection, make its clone, reply from the clone.
@@ -420,12 +430,8 @@ class KsocketNode(Node):
     def _queue_full(self) -> bool:
         """Whether the listen queue is over its limit (``sonewconn``: more than 3/2 of qlimit).
 
-        Embryos (accepted, not yet hooked) stand for FreeBSD's queued
-        connections; those whose peer closed without sending are reaped first.
+        Embryos (accepted, not yet hooked) stand for FreeBSD's queued connections.
         """
-        for embryo in list(self.embryos):
-            if embryo.sock is not None and _peer_gone(embryo.sock):
-                self.kernel.rmnode(embryo)
         return len(self.embryos) > 3 * self.qlimit // 2
 
     # --- socket -> hook ---------------------------------------------------------------------
