@@ -166,15 +166,14 @@ class _Socket:
         """Read the channel up to the status (applying updates on the way)."""
         chan = self.chan
         assert chan is not None
-        poller = select.poll()
-        poller.register(chan, select.POLLIN)
         while True:
-            if not poller.poll(self.timeout * 1000):
+            try:
+                buf = _recv(chan, _CHAN_BUFSIZE)  # SO_RCVTIMEO bounds the wait
+            except BlockingIOError:
                 self.late += 1
                 raise _error(Errno.ETIMEDOUT, command, addr,
-                             f"pyngraph-emud at {_peer_path(chan)} did not answer within {self.timeout:g} s")
-            try:
-                buf = _recv(chan, _CHAN_BUFSIZE)
+                             f"pyngraph-emud at {_peer_path(chan)} did not answer within {self.timeout:g} s"
+                             ) from None
             except OSError as exc:
                 raise _channel_error(exc, chan, command, addr) from None
             if not buf:
@@ -259,11 +258,12 @@ class EmulatedTransport:
         """A channel connection to the daemon."""
         assert self.socket_path is not None
         chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # connect() waits while the daemon's backlog is full, and a send while the channel is:
-        # at most the timeout (then EAGAIN)
+        # connect() waits while the daemon's backlog is full, a send while the channel is, a
+        # receive for the status: each at most the timeout (then EAGAIN)
         seconds = int(self.timeout)
-        chan.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
-                        _TIMEVAL.pack(seconds, int((self.timeout - seconds) * 1e6)))
+        timeval = _TIMEVAL.pack(seconds, int((self.timeout - seconds) * 1e6))
+        chan.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        chan.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
         try:
             chan.connect(self.socket_path)
         except BlockingIOError:
