@@ -568,3 +568,32 @@ def test_the_timeout_setting_is_used(monkeypatch) -> None:
     with pytest.raises(NetgraphError) as info:
         EmulatedTransport("/nonexistent/emud.sock", timeout=0)
     assert info.value.errno == errno.EINVAL and "timeout 0" in str(info.value)
+
+
+def test_accept_replies_lost_to_a_full_control_socket_are_counted(emud_factory) -> None:
+    from pyngraph.abi.constants import NGM_HUB_COOKIE
+
+    daemon: Emud = emud_factory()
+    lib = _lib(daemon.path)
+    cs, _ = lib.NgMkSockNode(None, False)
+    lib.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer("ksocket", "ks", "inet/stream/tcp").encode())
+    lib.NgSendMsg(cs, "ks", NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, _sin(0))
+    lib.NgSendMsg(cs, "ks", NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN, (8).to_bytes(4, "little"))
+    lib.NgSendMsg(cs, "ks", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME)
+    assert select.select([cs], [], [], 10)[0]
+    port = decode_sockaddr(lib.NgAllocRecvMsg(cs)[0].data).address[1]  # type: ignore[index]
+    filler = bytes(16000)
+    for _ in range(200):  # messages passed up to us, never read: our control socket fills
+        try:
+            lib.NgSendMsg(cs, ".", NGM_HUB_COOKIE, 99, filler)
+        except NetgraphError:
+            break
+    peers = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+    deadline = time.monotonic() + 10
+    while "3 lost so far" not in daemon.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "ACCEPT reply for clone" in daemon.stderr() and "3 lost so far" in daemon.stderr(), daemon.stderr()
+    for peer in peers:
+        peer.close()
+    lib.transport.close(cs)
+    assert daemon.stop() == 0, daemon.stderr()
