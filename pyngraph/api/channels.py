@@ -39,13 +39,6 @@ def close_descriptor(fd: int) -> None:
         os.close(fd)
 
 
-def _gone(fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
-    """At end of file on ``fd``: the error saying the emulated backend's daemon has gone, if it has."""
-    check = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
-    daemon = check(fd) if check is not None else None
-    return daemon_gone(command, path, daemon) if daemon else None
-
-
 class Waker:
     """A pipe whose read end wakes a ``select()`` when the channel closes under it."""
 
@@ -158,9 +151,9 @@ class ControlChannel:
         while ready and self._error is None:
             try:
                 msg, path = ng.NgAllocRecvMsg(self.fd)
-            except OSError as exc:  # end of file: the node shut down, or the daemon has gone
-                gone = _gone(self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
-                self._fail(exc if gone is None else gone)
+            except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
+                gone = daemon_gone(self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
+                self._fail(gone or exc)
                 return
             self.router.route(msg, path)
             try:
@@ -236,7 +229,7 @@ class DataChannel:
                     raise (closed("recv", hook) if self._closed else rename(exc, "recv", hook)) from exc
                 if not arrived:
                     self._closed = True
-                    raise _gone(self.fd, "recv", hook) or closed("recv", hook)
+                    raise daemon_gone(self.fd, "recv", hook) or closed("recv", hook)
                 if hook is None or arrived == hook:
                     return arrived, data
                 self._kept.append((arrived, data))

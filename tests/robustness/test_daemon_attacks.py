@@ -503,20 +503,37 @@ def test_a_stopped_daemon_times_out_naming_its_path(emud_factory) -> None:
     daemon.kill()
 
 
-def test_recv_after_the_daemon_died_says_it_has_gone(emud_factory) -> None:
+@pytest.mark.parametrize("api", ["socknode", "aio"])
+def test_recv_after_the_daemon_died_says_it_has_gone(emud_factory, api: str) -> None:
+    import asyncio
+
     from pyngraph import backend as backends
+    from pyngraph.aio import AioSockNode
     from pyngraph.api.socknode import SockNode
 
     daemon: Emud = emud_factory()
+
+    def died() -> None:
+        daemon.proc.kill()
+        daemon.proc.wait(10)
+
+    async def aio_recv() -> None:
+        async with AioSockNode() as node:
+            await node.mkpeer(".", "hub", "h", "in")
+            died()
+            await node.recv(timeout=10)
+
     with backends.using("emulated", socket_path=daemon.path):
-        with SockNode() as node:
-            node.mkpeer(".", "hub", "h", "in")
-            daemon.proc.kill()
-            daemon.proc.wait(10)
-            with pytest.raises(NetgraphError) as info:
-                node.recv(timeout=10)
-            assert info.value.errno == errno.ECONNRESET and "has gone" in str(info.value), info.value
-            assert daemon.path in str(info.value)
+        with pytest.raises(NetgraphError) as info:
+            if api == "aio":
+                asyncio.run(aio_recv())
+            else:
+                with SockNode() as node:
+                    node.mkpeer(".", "hub", "h", "in")
+                    died()
+                    node.recv(timeout=10)
+    assert info.value.errno == errno.ECONNRESET and "has gone" in str(info.value), info.value
+    assert daemon.path in str(info.value)
 
 
 def test_help_lists_every_limit_with_its_default() -> None:
