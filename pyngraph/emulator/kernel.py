@@ -149,9 +149,6 @@ class Lanes:
     def __bool__(self) -> bool:
         return self.count > 0
 
-    def __len__(self) -> int:
-        return self.count
-
     def append(self, item: Item, lane: Any = None) -> None:
         fifo = self._fifos.get(lane)
         if fifo is None:

@@ -395,9 +395,10 @@ class KsocketNode(Node):
                 _shed_connection(self.sock)  # else the listener stays readable: a busy loop
             return False
         self.flags &= ~KSF_ACCEPTING
-        if self._queue_full():
+        if eager and self._queue_full():  # a connection arriving at a full queue (an ACCEPT takes one)
             self.overflows += 1
-            log.debug("%s: listen queue full (%d waiting): connection reset", self.path, len(self.embryos))
+            log.debug("%s: listen queue full (%d waiting): connection reset (%d so far)",
+                      self.path, len(self.embryos), self.overflows)
             _reset(conn)
             return True
         try:
