@@ -22,6 +22,7 @@ NGM_HASREPLY message waits until the control socket has input.
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import select
 from collections import deque
@@ -34,7 +35,7 @@ from .abi.constants import Errno
 from .api import ops
 from .api.channels import MAX_PACKET, close_descriptor
 from .api.events import AcceptEvent, Event
-from .api.failures import closed, detail_of, invalid, rename, timed_out
+from .api.failures import closed, daemon_gone, detail_of, invalid, rename, timed_out
 from .api.ksocket import Accepts, Binding, FamilySpec, ProtoSpec, TypeSpec, encode_address, hookname
 from .api.noderef import id_path, join_path
 from .api.replies import Reply
@@ -131,9 +132,10 @@ class AioSockNode:
         while cs is not None and self._error is None and _readable(cs):
             try:
                 msg, path = ng.NgAllocRecvMsg(cs)
-            except OSError as exc:
+            except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
                 self._loop.remove_reader(cs)
-                self._fail(exc)
+                gone = daemon_gone(cs, "recv", None) if exc.errno == errno.ENOTCONN else None
+                self._fail(gone or exc)
                 return
             event = self._router.route(msg, path)
             if event is not None:
@@ -309,9 +311,9 @@ class AioSockNode:
             self._loop.remove_reader(self.ds)
             self._fail(exc)
             return
-        if not hook:  # the node is gone
+        if not hook:  # the node is gone (or the daemon with it)
             self._loop.remove_reader(self.ds)
-            self._fail(closed("recv"))
+            self._fail(daemon_gone(self.ds, "recv", None) or closed("recv"))
             return
         for want, fut in self._data_waiters:
             if (want is None or want == hook) and not fut.done():

@@ -10,7 +10,6 @@ waiting in ``poll()`` for it to arrive.
 from __future__ import annotations
 
 import errno
-
 import os
 import select
 import threading
@@ -21,7 +20,7 @@ from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar, Union
 from .. import libnetgraph as ng
 from ..backend import get_backend
 from ..errors import NetgraphError
-from .failures import closed, rename, timed_out
+from .failures import closed, daemon_gone, rename, timed_out
 from .ops import Claim, Send
 from .router import Received, Router
 
@@ -156,8 +155,9 @@ class ControlChannel:
         while ready and self._error is None:
             try:
                 msg, path = ng.NgAllocRecvMsg(self.fd)
-            except OSError as exc:
-                self._fail(exc)
+            except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
+                gone = daemon_gone(self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
+                self._fail(gone or exc)
                 return
             self.router.route(msg, path)
             try:
@@ -234,7 +234,7 @@ class DataChannel:
                     raise (closed("recv", hook) if self._closed else rename(exc, "recv", hook)) from exc
                 if not arrived:
                     self._closed = True
-                    raise closed("recv", hook)
+                    raise daemon_gone(self.fd, "recv", hook) or closed("recv", hook)
                 if hook is None or arrived == hook:
                     return arrived, data
                 self._kept.append((arrived, data))

@@ -12,7 +12,7 @@ import os
 from typing import List, Optional
 
 from ..abi.constants import Errno
-from ..backend import active_backend_name
+from ..backend import active_backend_name, get_backend
 from ..errors import NetgraphError, NoSuchTypeError, UnavailableError
 
 
@@ -93,4 +93,15 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
     return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
 
 
-__all__ = ["closed", "detail_of", "invalid", "no_such_type", "on_freebsd", "rename", "timed_out"]
+def daemon_gone(fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
+    """At end of file on a netgraph socket: ECONNRESET naming the emulated backend's daemon if it
+    has gone (with every node), else None (the node was shut down)."""
+    check = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
+    daemon = check(fd) if check is not None else None
+    if not daemon:
+        return None
+    return NetgraphError.from_host(host_errno.ECONNRESET, f"pyngraph-emud at {daemon!r} has gone: the emulated "
+                                   "kernel and its nodes went with it", path=path, command=command)
+
+
+__all__ = ["closed", "daemon_gone", "detail_of", "invalid", "no_such_type", "on_freebsd", "rename", "timed_out"]

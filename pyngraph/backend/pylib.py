@@ -82,8 +82,9 @@ def _fail(exc: OSError, command: str, path: Optional[str]) -> NetgraphError:
     """The caller's error for a failed call, naming command and path."""
     if isinstance(exc, UnavailableError) or (
             isinstance(exc, NetgraphError) and exc.command == command and exc.path == path):
-        return exc  # an unusable backend keeps its own words: they name the fix
-    return NetgraphError.from_host(exc.errno or errno.EIO, path=path, command=command)
+        return exc  # named already; an unusable backend keeps its own words: they name the fix
+    detail = exc.detail if isinstance(exc, NetgraphError) else None  # e.g. the daemon's reason
+    return NetgraphError.from_host(exc.errno or errno.EIO, detail, path=path, command=command)
 
 
 def _decode(raw: bytes, command: str, path: str) -> NgMesg:

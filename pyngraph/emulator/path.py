@@ -99,4 +99,5 @@ def resolve(kernel: Kernel, here: Optional[Node], path: str) -> Tuple[Node, Opti
         if not peer.node.valid:
             raise fbsd_error(Errno.ENXIO, f"node {peer.node.path} is going away", path=path)
         node, lasthook = peer.node, peer
+    kernel.check_access(node, path)
     return node, lasthook

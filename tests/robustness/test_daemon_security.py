@@ -7,7 +7,6 @@ import grp
 import os
 import select
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from typing import Callable, Iterator, List, Optional
 
 import pytest
 
-from rob_support import WAIT, Emud
+from rob_support import Emud, as_user
 from pyngraph.abi import Mkpeer, NgMesg
 from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_HUB_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_SHUTDOWN
 from pyngraph.backend.emulated import EmulatedTransport
@@ -107,30 +106,7 @@ def _try_iface(path: str) -> str:
 
 def _as_user(path: str, uid: int, gid: int, extra_groups: Optional[List[int]] = None,
              probe: Callable[[str], str] = _try) -> str:
-    """``probe`` in a forked child that first took ``uid``/``gid`` (os.setuid: root only)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        try:
-            os.close(r)
-            os.setgroups(extra_groups or [])
-            os.setgid(gid)
-            os.setuid(uid)
-            verdict = probe(path)
-        except BaseException as exc:
-            verdict = f"child failed: {exc!r}"
-        os.write(w, verdict.encode())
-        os._exit(0)
-    os.close(w)
-    try:
-        if not select.select([r], [], [], WAIT)[0]:
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail("the child as another user hung")
-        verdict = os.read(r, 4096).decode()
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    return verdict
+    return as_user(uid, gid, extra_groups, lambda: probe(path))
 
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a second uid needs root (setuid in a forked child)")
