@@ -111,7 +111,7 @@ class Mode:
                 raise RuntimeError(f"pyngraph-emud did not start: {line!r}")
             self.lib = create_backend("emulated", socket_path=path)
         else:
-            self.lib = create_backend("emulated")
+            self.lib = create_backend("emulated", inprocess=True)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -22,11 +22,12 @@ NGM_HASREPLY message waits until the control socket has input.
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import select
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tuple, Type, Union
+from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tuple, Type, TypeVar, Union
 
 from . import libnetgraph as ng
 from .abi.args import HookList, NodeInfo, TypeInfo
@@ -34,7 +35,7 @@ from .abi.constants import Errno
 from .api import ops
 from .api.channels import MAX_PACKET, close_descriptor
 from .api.events import AcceptEvent, Event
-from .api.failures import closed, detail_of, invalid, rename, timed_out
+from .api.failures import closed, daemon_gone, detail_of, invalid, rename, timed_out
 from .api.ksocket import Accepts, Binding, FamilySpec, ProtoSpec, TypeSpec, encode_address, hookname
 from .api.noderef import id_path, join_path
 from .api.replies import Reply
@@ -43,13 +44,22 @@ from .api.sockopt import Value, decode_value, resolve_option
 from .errors import NetgraphError, TimedOutError
 
 Handler = Callable[[Event], Any]
+_R = TypeVar("_R")
 
 
-async def _wait(fut: "asyncio.Future[Any]", timeout: Optional[float], command: str, path: Optional[str]) -> Any:
+async def _wait(fut: "asyncio.Future[_R]", timeout: Optional[float], command: str, path: Optional[str]) -> _R:
     try:
         return await asyncio.wait_for(fut, timeout)
     except asyncio.TimeoutError:
         raise timed_out(command, path, timeout) from None
+
+
+def _settle(fut: "asyncio.Future[_R]") -> Callable[[_R], None]:
+    """A callback giving ``fut`` its result, unless it is already done (cancelled or timed out)."""
+    def deliver(item: _R) -> None:
+        if not fut.done():
+            fut.set_result(item)
+    return deliver
 
 
 def _readable(fd: int) -> bool:
@@ -122,9 +132,10 @@ class AioSockNode:
         while cs is not None and self._error is None and _readable(cs):
             try:
                 msg, path = ng.NgAllocRecvMsg(cs)
-            except OSError as exc:
+            except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
                 self._loop.remove_reader(cs)
-                self._fail(exc)
+                gone = daemon_gone(cs, "recv", None) if exc.errno == errno.ENOTCONN else None
+                self._fail(gone or exc)
                 return
             event = self._router.route(msg, path)
             if event is not None:
@@ -156,7 +167,7 @@ class AioSockNode:
         if not step.reply:
             return token
         fut = self._future()
-        self._router.expect(token, lambda item: fut.done() or fut.set_result(item))
+        self._router.expect(token, _settle(fut))
         try:
             return await _wait(fut, step.timeout, step.command, step.path)
         finally:
@@ -166,7 +177,7 @@ class AioSockNode:
     async def _claim(self, step: ops.Claim) -> Any:
         self._check(step.command, step.path)
         fut = self._future()
-        handle = self._router.claim(step.match, lambda event: fut.done() or fut.set_result(event))
+        handle = self._router.claim(step.match, _settle(fut))
         try:
             return await _wait(fut, step.timeout, step.command, step.path)
         finally:
@@ -178,8 +189,9 @@ class AioSockNode:
         self._pending.add(fut)
         return fut
 
-    async def run(self, op: ops.Op) -> Any:
+    async def run(self, op: ops.Op[ops.T]) -> ops.T:
         """Drive an operation of :mod:`pyngraph.api.ops` to its result."""
+        result: Any
         try:
             step = next(op)
             while True:
@@ -193,7 +205,8 @@ class AioSockNode:
                 else:
                     step = op.send(result)
         except StopIteration as stop:
-            return stop.value
+            value: ops.T = stop.value
+            return value
 
     # -- nodes -----------------------------------------------------------------------
 
@@ -298,9 +311,9 @@ class AioSockNode:
             self._loop.remove_reader(self.ds)
             self._fail(exc)
             return
-        if not hook:  # the node is gone
+        if not hook:  # the node is gone (or the daemon with it)
             self._loop.remove_reader(self.ds)
-            self._fail(closed("recv"))
+            self._fail(daemon_gone(self.ds, "recv", None) or closed("recv"))
             return
         for want, fut in self._data_waiters:
             if (want is None or want == hook) and not fut.done():

@@ -18,41 +18,45 @@ import os
 import select
 import socket
 import sys
-from typing import List, Optional, Tuple
+from typing import List, Optional, TextIO, Tuple
 
-from .abi import Connect, HookList, Mkpeer, Name, NameList, decode_sockaddr
-from .abi.constants import NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NGM_LISTNODES, NGM_MKPEER, NGM_NAME
+from . import backend
+from . import libnetgraph as ng
+from .abi import Connect, HookList, Mkpeer, Name, NameList, NgMesg, decode_sockaddr
+from .abi.constants import (
+    NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NGM_LISTNODES, NGM_MKPEER, NGM_NAME, NGM_SHUTDOWN,
+)
 
 WAIT = 3.0  # seconds to wait for any one reply or datagram
 MESSAGES = (b"hello, netgraph", b"ping 2", b"a third datagram, a little longer than the others")
+MADE = ("udp:", "echo:", "tee:")  # the nodes build() makes; they outlive our socket node unless shut down
 
 
 class DemoError(Exception):
     """The demo could not do one of its steps."""
 
 
-def _ng():  # type: ignore[no-untyped-def]
-    from . import backend, libnetgraph
+def _where() -> str:
+    from .backend import describe_graph
 
-    backend.set_backend("emulated")
-    return libnetgraph
+    return describe_graph().split(": ", 1)[1]
 
 
-def _recv_msg(ng, cs: int):  # type: ignore[no-untyped-def]
+def _recv_msg(cs: int) -> Tuple[NgMesg, str]:
     if not select.select([cs], [], [], WAIT)[0]:
         raise DemoError(f"no reply on the control socket within {WAIT} s")
     return ng.NgAllocRecvMsg(cs)
 
 
-def _ask(ng, cs: int, path: str, cmd: int):  # type: ignore[no-untyped-def]
+def _ask(cs: int, path: str, cmd: int) -> NgMesg:
     token = ng.NgSendMsg(cs, path, NGM_GENERIC_COOKIE, cmd)
-    msg, _ = _recv_msg(ng, cs)
+    msg, _ = _recv_msg(cs)
     if msg.token != token:
         raise DemoError(f"unexpected reply (token {msg.token}, wanted {token})")
     return msg
 
 
-def build(ng, cs: int) -> int:  # type: ignore[no-untyped-def]
+def build(cs: int) -> int:
     """Make the graph; the UDP port the ksocket is bound to."""
     def generic(path: str, cmd: int, args: bytes) -> None:
         ng.NgSendMsg(cs, path, NGM_GENERIC_COOKIE, cmd, args)
@@ -66,19 +70,22 @@ def build(ng, cs: int) -> int:  # type: ignore[no-untyped-def]
     generic("tee:right", NGM_NAME, Name("udp").encode())
     ng.NgSendAsciiMsg(cs, "udp:", "bind inet/127.0.0.1:0")
     ng.NgSendAsciiMsg(cs, "udp:", "getname")
-    msg, _ = _recv_msg(ng, cs)
-    return int(decode_sockaddr(msg.data).address[1])
+    msg, _ = _recv_msg(cs)
+    address = decode_sockaddr(msg.data).address
+    if not isinstance(address, tuple):
+        raise DemoError(f"getname answered {address!r}, not an inet address")
+    return int(address[1])
 
 
-def show_graph(ng, cs: int) -> List[str]:  # type: ignore[no-untyped-def]
+def show_graph(cs: int) -> List[str]:
     """``ngctl list`` then ``ngctl show`` of every node, as lines."""
-    nodes = NameList.decode(_ask(ng, cs, ".", NGM_LISTNODES).data).nodes
+    nodes = NameList.decode(_ask(cs, ".", NGM_LISTNODES).data).nodes
     lines = [f"There are {len(nodes)} total nodes:"]
     for info in nodes:
         lines.append(f"  Name: {info.name or '<unnamed>':<15} Type: {info.type:<15} ID: {info.id:08x}   "
                      f"Num hooks: {info.hooks}")
     for info in nodes:
-        hooks = HookList.decode(_ask(ng, cs, f"[{info.id:x}]:", NGM_LISTHOOKS).data)
+        hooks = HookList.decode(_ask(cs, f"[{info.id:x}]:", NGM_LISTHOOKS).data)
         lines += ["", f"  Name: {info.name or '<unnamed>':<15} Type: {info.type:<15} ID: {info.id:08x}   "
                       f"Num hooks: {info.hooks}"]
         if hooks.links:
@@ -91,7 +98,7 @@ def show_graph(ng, cs: int) -> List[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def _taps(ng, ds: int) -> List[Tuple[str, bytes]]:  # type: ignore[no-untyped-def]
+def _taps(ds: int) -> List[Tuple[str, bytes]]:
     """Every packet the tee's taps copied to us so far."""
     seen = []
     while select.select([ds], [], [], 0)[0]:
@@ -100,7 +107,7 @@ def _taps(ng, ds: int) -> List[Tuple[str, bytes]]:  # type: ignore[no-untyped-de
     return seen
 
 
-def run_echo(ng, ds: int, port: int, out) -> Tuple[int, int]:  # type: ignore[no-untyped-def]
+def run_echo(ds: int, port: int, out: TextIO) -> Tuple[int, int]:
     """Send MESSAGES to the service and check each comes back; (sent, echoed)."""
     server = ("127.0.0.1", port)
     echoed = 0
@@ -120,31 +127,47 @@ def run_echo(ng, ds: int, port: int, out) -> Tuple[int, int]:  # type: ignore[no
             if data != payload or source != server:
                 raise DemoError(f"wrong echo: {data!r} from {source}")
             echoed += 1
-            for hook, copy in _taps(ng, ds):
+            for hook, copy in _taps(ds):
                 direction = "udp -> echo" if hook == "r2l" else "echo -> udp"
                 print(f"  graph tee tap {hook}: {direction}  {len(copy):3d} bytes", file=out)
     return len(MESSAGES), echoed
 
 
+def tear_down(cs: int) -> None:
+    """Shut down the nodes build() made: on a shared graph (the per-user daemon, or FreeBSD's kernel)
+    the tee, echo and ksocket would otherwise stay, and the next run could not take their names."""
+    for path in MADE:
+        try:
+            ng.NgSendMsg(cs, path, NGM_GENERIC_COOKIE, NGM_SHUTDOWN)
+        except OSError:
+            pass  # not made (build() failed before it), or gone with its peers
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the demo; 0 when every datagram came back."""
     args = list(argv or [])
+    if args in (["-h"], ["--help"]):
+        print(f"usage: python -m pyngraph demo\n\n{__doc__.splitlines()[0]}")
+        return 0
     if args:
         print("usage: python -m pyngraph demo", file=sys.stderr)
         return 64
     out = sys.stdout
     try:
-        ng = _ng()
-        daemon = os.environ.get("PYNGRAPH_EMULATOR")
-        where = f"the pyngraph-emud daemon at {daemon}" if daemon else "the in-process emulated kernel"
-        print(f"pyngraph demo: a UDP echo service made of netgraph nodes ({where})", file=out)
+        backend.set_backend("emulated")
+        print(f"pyngraph demo: a UDP echo service made of netgraph nodes ({_where()})", file=out)
         cs, ds = ng.NgMkSockNode("demo")
-        port = build(ng, cs)
-        print(f"\nThe graph (ksocket \"udp\" bound to 127.0.0.1:{port}):", file=out)
-        for line in show_graph(ng, cs):
-            print(line, file=out)
-        print("\nDatagrams:", file=out)
-        sent, echoed = run_echo(ng, ds, port, out)
+        try:
+            port = build(cs)
+            print(f"\nThe graph (ksocket \"udp\" bound to 127.0.0.1:{port}):", file=out)
+            for line in show_graph(cs):
+                print(line, file=out)
+            print("\nDatagrams:", file=out)
+            sent, echoed = run_echo(ds, port, out)
+        finally:
+            tear_down(cs)
+            os.close(cs)
+            os.close(ds)
     except (DemoError, OSError) as exc:
         print(f"pyngraph demo: FAILED: {exc}", file=sys.stderr)
         return 1

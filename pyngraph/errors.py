@@ -48,6 +48,7 @@ class NetgraphError(OSError):
     fbsd_errno: Optional[int]
     path: Optional[str]
     command: Optional[str]
+    detail: Optional[str]
 
     def __init__(
         self,
@@ -76,6 +77,7 @@ class NetgraphError(OSError):
         self.fbsd_errno = fbsd_errno
         self.path = path
         self.command = command
+        self.detail = detail
 
     @classmethod
     def from_fbsd(
@@ -147,6 +149,19 @@ class TimedOutError(NetgraphError, TimeoutError):
 
 class NotSupportedError(NetgraphError):
     """ENOSYS / EOPNOTSUPP: the node or host cannot do this."""
+
+
+class UnavailableError(NetgraphError):
+    """The backend cannot be used: an unknown name, a FreeBSD host not ready, no emulator daemon.
+
+    The message is ``detail`` alone: it says what is missing and the command that fixes it.
+    """
+
+    def __init__(self, host_errno: int, detail: Optional[str] = None, **where: Optional[str]) -> None:
+        super().__init__(host_errno, detail, **where)  # type: ignore[arg-type]
+        if detail:
+            self.strerror = detail
+            self.args = (host_errno, detail)
 
 
 _BY_ERRNO = {

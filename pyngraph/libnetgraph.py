@@ -10,13 +10,23 @@ message naming the command and path.
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Tuple, Union
+from typing import Callable, Literal, Optional, Tuple, Union, overload
 
 from .abi.message import NgMesg
 from .backend import get_backend
 
 Buffer = Union[bytes, bytearray, memoryview]
 LogFunc = Callable[[str], None]
+
+
+@overload
+def NgMkSockNode(name: Optional[str] = None, data: Literal[True] = True) -> Tuple[int, int]: ...
+@overload
+def NgMkSockNode(name: Optional[str], data: Literal[False]) -> Tuple[int, None]: ...
+@overload
+def NgMkSockNode(name: Optional[str] = None, *, data: Literal[False]) -> Tuple[int, None]: ...
+@overload
+def NgMkSockNode(name: Optional[str] = None, data: bool = True) -> Tuple[int, Optional[int]]: ...
 
 
 def NgMkSockNode(name: Optional[str] = None, data: bool = True) -> Tuple[int, Optional[int]]:

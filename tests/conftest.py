@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional, Tuple
 
 import repo_guard
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+_USER_DAEMON_AT_START: Optional[Tuple[str, Optional[int]]] = None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     repo_guard.install(REPO)
+    # The suite runs on isolated graphs, never on the user's own pyngraph-emud: this process and
+    # every tool it starts get an in-process kernel unless a test names a daemon of its own.
+    os.environ["PYNGRAPH_EMULATOR"] = "inprocess"
+    global _USER_DAEMON_AT_START
+    _USER_DAEMON_AT_START = _user_daemon()
+    # The plugin's fixtures (registered by its entry point once pyngraph is installed; by hand from the tree).
+    if not config.pluginmanager.has_plugin("pyngraph.testing") and (REPO / "pyngraph" / "testing.py").exists():
+        import pyngraph.testing
+
+        config.pluginmanager.register(pyngraph.testing, "pyngraph.testing")
+
+
+def _user_daemon() -> Optional[Tuple[str, Optional[int]]]:
+    """The user's default pyngraph-emud socket and the pid answering there (None outside this tree)."""
+    if not (REPO / "pyngraph" / "emulator" / "rundir.py").exists():
+        return None
+    from pyngraph.emulator.rundir import daemon_pid, default_socket
+
+    path = default_socket()
+    return path, daemon_pid(path)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A run that opened anything beside the repository fails: the repository must be self-contained."""
+    """A run that opened anything beside the repository fails: the repository must be self-contained.
+
+    So does a run that left a pyngraph-emud at the user's default socket: the suite uses isolated graphs.
+    """
+    before, after = _USER_DAEMON_AT_START, _user_daemon()
+    if after is not None and after[1] is not None and (before is None or before[1] != after[1]):
+        sys.stderr.write(f"tests started the user's own pyngraph-emud at {after[0]} (pid {after[1]})\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if repo_guard.OPENED_BESIDE:
         sys.stderr.write("tests opened paths outside the repository: "
                          + ", ".join(sorted(set(repo_guard.OPENED_BESIDE))) + "\n")

@@ -153,9 +153,9 @@ class Vm:
         self.vagrant_exe = find_vagrant(path)
         self.root = root
         try:
-            import vagrant  # python-vagrant, from the test extra
+            import vagrant  # python-vagrant, from the vm extra
         except ImportError:
-            raise ToolMissing("python-vagrant is not installed: pip install -e '.[test]'") from None
+            raise ToolMissing("python-vagrant is not installed: pip install -e '.[vm]'") from None
         self._v = vagrant.Vagrant(root=str(root), quiet_stdout=False, quiet_stderr=False)
 
     def _lifecycle(self, what: str, call) -> None:

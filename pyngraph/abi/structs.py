@@ -12,7 +12,9 @@ from __future__ import annotations
 import ctypes
 from typing import List, Type
 
-from .constants import NG_CMDSTRSIZ, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ
+from .constants import (
+    ETHER_ADDR_LEN, NG_CMDSTRSIZ, NG_HOOKSIZ, NG_NODESIZ, NG_ONE2MANY_MAX_LINKS, NG_PATHSIZ, NG_TYPESIZ,
+)
 
 u_char = ctypes.c_uint8
 u_int16_t = ctypes.c_uint16
@@ -172,6 +174,52 @@ class sockaddr_ng(ctypes.Structure):
     _fields_ = [("sg_len", u_char), ("sg_family", sa_family_t), ("sg_data", char * NG_NODESIZ)]
 
 
+# --- the interface companions (ng_bridge.h, ng_one2many.h, ng_vlan.h) ---------------------
+
+
+class ng_bridge_config(ctypes.Structure):
+    _fields_ = [("debugLevel", u_char), ("loopTimeout", u_int32_t), ("maxStaleness", u_int32_t),
+                ("minStableAge", u_int32_t)]
+
+
+class ng_bridge_link_stats(ctypes.Structure):
+    _fields_ = [(name, u_int64_t) for name in (
+        "recvOctets", "recvPackets", "recvMulticasts", "recvBroadcasts", "recvUnknown", "recvRunts",
+        "recvInvalid", "xmitOctets", "xmitPackets", "xmitMulticasts", "xmitBroadcasts", "loopDrops",
+        "loopDetects", "memoryFailures")]
+
+
+class ng_bridge_hostent(ctypes.Structure):
+    _fields_ = [("addr", u_char * ETHER_ADDR_LEN), ("hook", char * NG_HOOKSIZ), ("age", u_int16_t),
+                ("staleness", u_int16_t)]
+
+
+class ng_bridge_host_ary(ctypes.Structure):
+    _fields_ = [("numHosts", u_int32_t), ("hosts", ng_bridge_hostent * 0)]
+
+
+class ng_bridge_move_host(ctypes.Structure):
+    _fields_ = [("addr", u_char * ETHER_ADDR_LEN), ("hook", char * NG_HOOKSIZ)]
+
+
+class ng_one2many_config(ctypes.Structure):
+    _fields_ = [("xmitAlg", u_int32_t), ("failAlg", u_int32_t), ("enabledLinks", u_char * NG_ONE2MANY_MAX_LINKS)]
+
+
+class ng_one2many_link_stats(ctypes.Structure):
+    _fields_ = [(name, u_int64_t) for name in (
+        "recvOctets", "recvPackets", "xmitOctets", "xmitPackets", "memoryFailures")]
+
+
+class ng_vlan_filter(ctypes.Structure):
+    _fields_ = [("hook_name", char * NG_HOOKSIZ), ("vlan", u_int16_t), ("vid", u_int16_t), ("pcp", u_char),
+                ("cfi", u_char)]
+
+
+class ng_vlan_table(ctypes.Structure):
+    _fields_ = [("n", u_int32_t), ("filter", ng_vlan_filter * 0)]
+
+
 NgMesgHeader = ng_msghdr
 
 ALL_STRUCTS: List[Type[ctypes.Structure]] = [
@@ -179,4 +227,6 @@ ALL_STRUCTS: List[Type[ctypes.Structure]] = [
     hooklist, namelist, typeinfo, typelist, ngm_bandwidth, ngm_queue_state, flow_manager,
     sockaddr, sockaddr_in, sockaddr_in6, sockaddr_un, sockaddr_storage,
     ng_ksocket_sockopt, ng_ksocket_accept, sockaddr_ng,
+    ng_bridge_config, ng_bridge_link_stats, ng_bridge_hostent, ng_bridge_host_ary, ng_bridge_move_host,
+    ng_one2many_config, ng_one2many_link_stats, ng_vlan_filter, ng_vlan_table,
 ]

@@ -8,6 +8,8 @@ and on the emulated kernel.  :mod:`pyngraph.aio` offers the same on asyncio.
 * :class:`Node`: a node addressed by path.
 * :class:`KSocket`: an ng_ksocket node with ``bind``, ``listen``, ``connect``,
   ``accept``, ``getname``, ``setopt``/``getopt`` by FreeBSD option name.
+* :class:`Iface`, :class:`EIface`, :class:`Ether`: interface nodes (make a
+  tunnel interface, read its name, attach to an Ethernet interface).
 * Events: :class:`ConnectEvent`, :class:`AcceptEvent`, :class:`MessageEvent`.
 """
 
@@ -15,13 +17,14 @@ from __future__ import annotations
 
 from .events import AcceptEvent, ConnectEvent, Event, MessageEvent
 from .ksocket import Accepted, KSocket, hookname
+from .netif import EIface, Ether, Iface
 from .noderef import Node
 from .replies import Reply
 from .socknode import SockNode
 from .sockopt import IP, IPV6, SO, TCP, IpMreq, Ipv6Mreq, Level, Linger, SockoptOrderWarning
 
 __all__ = [
-    "AcceptEvent", "Accepted", "ConnectEvent", "Event", "IP", "IPV6", "IpMreq", "Ipv6Mreq", "KSocket",
+    "AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "IP", "Iface", "IPV6", "IpMreq", "Ipv6Mreq", "KSocket",
     "Level", "Linger", "MessageEvent", "Node", "Reply", "SO", "SockNode", "SockoptOrderWarning", "TCP",
     "hookname",
 ]

@@ -9,17 +9,18 @@ waiting in ``poll()`` for it to arrive.
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar, Union
 
 from .. import libnetgraph as ng
 from ..backend import get_backend
 from ..errors import NetgraphError
-from .failures import closed, rename, timed_out
+from .failures import closed, daemon_gone, rename, timed_out
 from .ops import Claim, Send
 from .router import Received, Router
 
@@ -47,6 +48,10 @@ class Waker:
     def fileno(self) -> int:
         assert self._fds is not None
         return self._fds[0]
+
+    def beside(self, fd: int) -> List[Union[int, "Waker"]]:
+        """What a ``select()`` this waker interrupts watches: ``fd`` and the waker."""
+        return [fd, self]
 
     def wake(self) -> None:
         if self._fds is not None:
@@ -140,7 +145,7 @@ class ControlChannel:
         error: Optional[BaseException] = None
         self._cond.release()
         try:
-            ready = self.fd in select.select([self.fd, self._waker], [], [], timeout)[0]
+            ready = self.fd in select.select(self._waker.beside(self.fd), [], [], timeout)[0]
         except (OSError, ValueError) as exc:  # closed under us
             ready, error = False, exc
         finally:
@@ -150,8 +155,9 @@ class ControlChannel:
         while ready and self._error is None:
             try:
                 msg, path = ng.NgAllocRecvMsg(self.fd)
-            except OSError as exc:
-                self._fail(exc)
+            except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
+                gone = daemon_gone(self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
+                self._fail(gone or exc)
                 return
             self.router.route(msg, path)
             try:
@@ -198,7 +204,8 @@ class DataChannel:
         try:
             ng.NgSendData(self.fd, hook, data)
         except NetgraphError as exc:
-            raise rename(exc, "send", hook) from exc
+            detail = f"our socket node has no hook {hook!r}" if exc.errno == errno.EHOSTUNREACH and hook else None
+            raise rename(exc, "send", hook, detail=detail) from exc
 
     def recv(self, timeout: Optional[float], hook: Optional[str]) -> Tuple[str, bytes]:
         """The next packet ``(hook, data)`` (from ``hook`` only, if given); b"" is a ksocket's EOF."""
@@ -214,7 +221,7 @@ class DataChannel:
                 if self._closed:
                     raise closed("recv", hook)
                 try:
-                    ready = select.select([self.fd, self._waker], [], [], _remaining(deadline))[0]
+                    ready = select.select(self._waker.beside(self.fd), [], [], _remaining(deadline))[0]
                 except (OSError, ValueError) as exc:
                     raise closed("recv", hook) from exc
                 if self._closed:  # woken by close()
@@ -227,7 +234,7 @@ class DataChannel:
                     raise (closed("recv", hook) if self._closed else rename(exc, "recv", hook)) from exc
                 if not arrived:
                     self._closed = True
-                    raise closed("recv", hook)
+                    raise daemon_gone(self.fd, "recv", hook) or closed("recv", hook)
                 if hook is None or arrived == hook:
                     return arrived, data
                 self._kept.append((arrived, data))

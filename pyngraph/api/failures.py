@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import errno as host_errno
 import os
-from typing import Optional
+from typing import List, Optional
 
 from ..abi.constants import Errno
-from ..backend import active_backend_name
-from ..errors import NetgraphError
+from ..backend import active_backend_name, get_backend
+from ..errors import NetgraphError, NoSuchTypeError, UnavailableError
+
+
+INTERFACE_TYPES = ("iface", "eiface")  # node types whose constructor makes an interface
 
 
 def on_freebsd() -> bool:
@@ -35,16 +38,32 @@ def _enoent_detail(path: Optional[str], node_type: Optional[str]) -> str:
 def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Optional[str] = None,
            detail: Optional[str] = None) -> NetgraphError:
     """``exc`` as the error of ``command`` at ``path`` (same errno, subclass by errno)."""
-    if isinstance(exc, NetgraphError) and exc.command == command and exc.path == path:
-        return exc
+    if isinstance(exc, UnavailableError) or (
+            isinstance(exc, NetgraphError) and exc.command == command and exc.path == path):
+        return exc  # an unusable backend or a gone daemon keeps its own words
     number = exc.errno or host_errno.EIO
     if detail is None and number == host_errno.ENOENT:
         detail = _enoent_detail(path, node_type)
+    if detail is None and number == host_errno.EPERM and node_type in INTERFACE_TYPES:
+        detail = (f"a {node_type} node creates a network interface: that needs root"
+                  + ("" if on_freebsd() else " or CAP_NET_ADMIN in the emulator's process (pyngraph-emud)"))
     error = NetgraphError.from_host(number, detail, path=path, command=command)
     fbsd = getattr(exc, "fbsd_errno", None)
     if fbsd is not None:
         error.fbsd_errno = fbsd
     return error
+
+
+def no_such_type(exc: NetgraphError, path: str, node_type: str, installed: List[str]) -> NoSuchTypeError:
+    """MKPEER's failure when ``node_type`` is not installed (its errno kept: ENOENT or ENXIO)."""
+    if on_freebsd():
+        module = f"ng_{node_type}"
+        detail = (f"no node type {node_type!r}: kernel module {module} is not loaded and could not be "
+                  f"(kldload {module})")
+    else:
+        detail = f"no node type {node_type!r} (installed: {', '.join(installed)})"
+    return NoSuchTypeError(exc.errno or host_errno.ENXIO, detail, path=path, command="mkpeer",
+                           fbsd_errno=exc.fbsd_errno)
 
 
 def detail_of(exc: OSError) -> str:
@@ -74,4 +93,15 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
     return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
 
 
-__all__ = ["closed", "detail_of", "invalid", "on_freebsd", "rename", "timed_out"]
+def daemon_gone(fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
+    """At end of file on a netgraph socket: ECONNRESET naming the emulated backend's daemon if it
+    has gone (with every node), else None (the node was shut down)."""
+    check = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
+    daemon = check(fd) if check is not None else None
+    if not daemon:
+        return None
+    return NetgraphError.from_host(host_errno.ECONNRESET, f"pyngraph-emud at {daemon!r} has gone: the emulated "
+                                   "kernel and its nodes went with it", path=path, command=command)
+
+
+__all__ = ["closed", "daemon_gone", "detail_of", "invalid", "no_such_type", "on_freebsd", "rename", "timed_out"]

@@ -9,9 +9,10 @@ to the node by ID, after NODEINFO confirmed it is a ksocket.
 
 from __future__ import annotations
 
+import enum
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Set, Tuple, Type, Union
 
 from ..abi.constants import AF_INET, AF_INET6, AF_LOCAL, Errno, Family, Proto, SockType
 from ..abi.hookname import FAMILY_ALIASES, PROTO_ALIAS_FAMILY, PROTO_ALIASES, TYPE_ALIASES, make_hookname, parse_hookname
@@ -33,9 +34,9 @@ ProtoSpec = Union[str, int, Proto, None]
 _DEFAULT_PROTO = {SockType.DGRAM: Proto.UDP, SockType.STREAM: Proto.TCP}
 
 
-def _component(value: object, enum_type: type, aliases: dict, what: str) -> int:
+def _component(value: object, enum_type: Type[enum.IntEnum], aliases: Mapping[str, int], what: str) -> int:
     if isinstance(value, enum_type):
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
     if isinstance(value, str) and value in aliases:
         return int(aliases[value])
     if isinstance(value, int) and not isinstance(value, bool):
@@ -199,7 +200,8 @@ class KSocket(Node):
         self.sock.run(ops.ks_listen(self.path, backlog))
         self._request_accepts()
 
-    def connect(self, address: Any, timeout: Optional[float] = None) -> None:
+    # connect(2) of the ksocket's socket, as the ksocket "connect" message; Node.connect links hooks.
+    def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # type: ignore[override]
         """Connect; for stream sockets wait for the result (ConnectionRefused ...).
 
         After ``timeout`` seconds TimedOutError is raised, but the connect goes on

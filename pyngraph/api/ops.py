@@ -13,15 +13,15 @@ from __future__ import annotations
 import errno
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Generator, List, Optional, Tuple
+from typing import Any, Callable, Generator, List, Optional, Tuple, TypeVar, Union
 
 from ..abi import constants as C
 from ..abi.args import Connect, HookList, Mkpeer, Name, NameList, NodeInfo, Rmhook, Sockopt, TypeInfo, TypeList
 from ..abi.message import HEADER_SIZE, NgMesg
-from ..abi.sockaddr import decode_sockaddr
+from ..abi.sockaddr import Sockaddr, decode_sockaddr
 from ..errors import InProgressError, NetgraphError
 from .events import AcceptEvent, ConnectEvent, Event
-from .failures import detail_of, invalid, rename
+from .failures import detail_of, invalid, no_such_type, rename
 from .replies import Reply, expects_reply, value_of
 
 
@@ -48,12 +48,13 @@ class Claim:
     path: str
 
 
-Op = Generator[Any, Any, Any]
+T = TypeVar("T")
+Op = Generator[Union[Send, Claim], Any, T]  # an operation whose result is a T
 _G, _K = C.NGM_GENERIC_COOKIE, C.NGM_KSOCKET_COOKIE
 
 
 def send(path: str, cookie: int, cmd: int, args: bytes = b"", *, command: str, reply: bool = False,
-         timeout: Optional[float] = None, node_type: Optional[str] = None) -> Op:
+         timeout: Optional[float] = None, node_type: Optional[str] = None) -> Op[Any]:
     """One :class:`Send` step, its failure named after ``command`` and ``path``."""
     try:
         return (yield Send(path, cookie, cmd, bytes(args), reply, timeout, command))
@@ -65,13 +66,14 @@ def send(path: str, cookie: int, cmd: int, args: bytes = b"", *, command: str, r
 
 
 def request(path: str, cookie: int, cmd: int, args: bytes = b"", *, command: str,
-            timeout: Optional[float] = None) -> Op:
+            timeout: Optional[float] = None) -> Op[NgMesg]:
     """Send a message and return its reply (NgMesg)."""
+    msg: NgMesg
     msg, _ = yield from send(path, cookie, cmd, args, command=command, reply=True, timeout=timeout)
     return msg
 
 
-def _decode(decoder: Callable[[bytes], Any], msg: NgMesg, command: str, path: str) -> Any:
+def _decode(decoder: Callable[[bytes], T], msg: NgMesg, command: str, path: str) -> T:
     try:
         return decoder(msg.data)
     except NetgraphError as exc:
@@ -80,45 +82,58 @@ def _decode(decoder: Callable[[bytes], Any], msg: NgMesg, command: str, path: st
 
 # --- generic messages -----------------------------------------------------------------
 
-def info(path: str) -> Op:
+def info(path: str) -> Op[NodeInfo]:
     msg = yield from request(path, _G, C.NGM_NODEINFO, command="nodeinfo")
     return _decode(NodeInfo.decode, msg, "nodeinfo", path)
 
 
-def hooks(path: str) -> Op:
+def hooks(path: str) -> Op[HookList]:
     msg = yield from request(path, _G, C.NGM_LISTHOOKS, command="listhooks")
     return _decode(HookList.decode, msg, "listhooks", path)
 
 
-def list_nodes(path: str, named_only: bool) -> Op:
+def list_nodes(path: str, named_only: bool) -> Op[List[NodeInfo]]:
     command, cmd = ("listnames", C.NGM_LISTNAMES) if named_only else ("listnodes", C.NGM_LISTNODES)
     msg = yield from request(path, _G, cmd, command=command)
     nodes: List[NodeInfo] = _decode(NameList.decode, msg, command, path).nodes
     return nodes
 
 
-def list_types(path: str) -> Op:
+def list_types(path: str) -> Op[List[TypeInfo]]:
     msg = yield from request(path, _G, C.NGM_LISTTYPES, command="listtypes")
     types: List[TypeInfo] = _decode(TypeList.decode, msg, "listtypes", path).types
     return types
 
 
-def status(path: str, timeout: Optional[float]) -> Op:
+def status(path: str, timeout: Optional[float]) -> Op[str]:
     msg = yield from request(path, _G, C.NGM_TEXT_STATUS, command="textstatus", timeout=timeout)
     return msg.data.split(b"\0", 1)[0].decode("latin-1")
 
 
-def mkpeer(path: str, node_type: str, ourhook: str, peerhook: str) -> Op:
+def mkpeer(path: str, node_type: str, ourhook: str, peerhook: str) -> Op[None]:
+    """MKPEER; ENOENT/ENXIO where ``path`` resolves and the type is not installed is NoSuchTypeError."""
     args = _encode(lambda: Mkpeer(node_type, ourhook, peerhook).encode(), "mkpeer", path)
-    yield from send(path, _G, C.NGM_MKPEER, args, command="mkpeer", node_type=node_type)
+    try:
+        yield from send(path, _G, C.NGM_MKPEER, args, command="mkpeer", node_type=node_type)
+    except NetgraphError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENXIO):
+            raise
+        try:
+            yield from info(path)
+            installed = yield from list_types(".")
+        except NetgraphError:
+            raise exc from None  # the path is what did not resolve
+        if any(t.type_name == node_type for t in installed):
+            raise
+        raise no_such_type(exc, path, node_type, sorted(t.type_name for t in installed)) from None
 
 
-def connect(path: str, peer: str, ourhook: str, peerhook: str) -> Op:
+def connect(path: str, peer: str, ourhook: str, peerhook: str) -> Op[None]:
     args = _encode(lambda: Connect(peer, ourhook, peerhook).encode(), "connect", path)
     yield from send(path, _G, C.NGM_CONNECT, args, command="connect")
 
 
-def link(path: str, peer: str, ourhook: str, peerhook: str) -> Op:
+def link(path: str, peer: str, ourhook: str, peerhook: str) -> Op[None]:
     """CONNECT to ``peer`` given relative to *our* socket node (made absolute by ID first)."""
     if ":" not in peer or peer.startswith("."):
         node = yield from info(peer)
@@ -126,16 +141,16 @@ def link(path: str, peer: str, ourhook: str, peerhook: str) -> Op:
     yield from connect(path, peer, ourhook, peerhook)
 
 
-def name(path: str, new_name: str) -> Op:
+def name(path: str, new_name: str) -> Op[None]:
     yield from send(path, _G, C.NGM_NAME, _encode(lambda: Name(new_name).encode(), "name", path), command="name")
 
 
-def rmhook(path: str, hook: str) -> Op:
+def rmhook(path: str, hook: str) -> Op[None]:
     yield from send(path, _G, C.NGM_RMHOOK, _encode(lambda: Rmhook(hook).encode(), "rmhook", path),
                     command="rmhook")
 
 
-def shutdown(path: str) -> Op:
+def shutdown(path: str) -> Op[None]:
     yield from send(path, _G, C.NGM_SHUTDOWN, command="shutdown")
 
 
@@ -157,7 +172,7 @@ def split_command(text: str) -> Tuple[str, str]:
     return parts[0], parts[1] if len(parts) > 1 else ""
 
 
-def ascii_msg(path: str, text: str, reply: Optional[bool], timeout: Optional[float]) -> Op:
+def ascii_msg(path: str, text: str, reply: Optional[bool], timeout: Optional[float]) -> Op[Optional[Reply]]:
     """Send ``"cmd args"``, converted by the target node; the decoded reply, or None."""
     word, args = split_command(text)
     try:
@@ -176,7 +191,7 @@ def ascii_msg(path: str, text: str, reply: Optional[bool], timeout: Optional[flo
     return (yield from decode_reply(msg, sender))
 
 
-def decode_reply(msg: NgMesg, sender: str) -> Op:
+def decode_reply(msg: NgMesg, sender: str) -> Op[Reply]:
     """The :class:`Reply` for ``msg``: its text from the sender (BINARY2ASCII) and its value."""
     try:
         converted = yield from request(sender, _G, C.NGM_BINARY2ASCII, msg.encode(), command="binary2ascii")
@@ -190,7 +205,7 @@ def decode_reply(msg: NgMesg, sender: str) -> Op:
 
 # --- ksocket --------------------------------------------------------------------------
 
-def check_ksocket(path: str, command: str) -> Op:
+def check_ksocket(path: str, command: str) -> Op[NodeInfo]:
     """NODEINFO of the node at ``path``, refusing any node that is not a ksocket."""
     node = yield from info(path)
     if node.type != C.NG_KSOCKET_NODE_TYPE:
@@ -199,15 +214,15 @@ def check_ksocket(path: str, command: str) -> Op:
     return node
 
 
-def ks_bind(path: str, sockaddr: bytes) -> Op:
+def ks_bind(path: str, sockaddr: bytes) -> Op[None]:
     yield from send(path, _K, C.NGM_KSOCKET_BIND, sockaddr, command="bind")
 
 
-def ks_listen(path: str, backlog: int) -> Op:
+def ks_listen(path: str, backlog: int) -> Op[None]:
     yield from send(path, _K, C.NGM_KSOCKET_LISTEN, _int32(backlog, "backlog", "listen", path), command="listen")
 
 
-def ks_connect(path: str, node_id: int, sockaddr: bytes, timeout: Optional[float]) -> Op:
+def ks_connect(path: str, node_id: int, sockaddr: bytes, timeout: Optional[float]) -> Op[None]:
     """CONNECT; when it is in progress, wait for the ksocket's completion message.
 
     ng_ksocket sends that message by node ID, with the token of the CONNECT;
@@ -228,7 +243,7 @@ def ks_connect(path: str, node_id: int, sockaddr: bytes, timeout: Optional[float
         raise event.error
 
 
-def ks_accept_request(path: str) -> Op:
+def ks_accept_request(path: str) -> Op[Optional[int]]:
     """Send ACCEPT: its token marks the accepted connections reported to us; None if one is pending.
 
     Depending on the FreeBSD version, a listening ksocket reports either every
@@ -244,7 +259,7 @@ def ks_accept_request(path: str) -> Op:
     return token
 
 
-def ks_accept_wait(path: str, tokens: Callable[[], Any], timeout: Optional[float]) -> Op:
+def ks_accept_wait(path: str, tokens: Callable[[], Any], timeout: Optional[float]) -> Op[AcceptEvent]:
     """The next connection the listening ksocket at ``path`` reports (an AcceptEvent)."""
     def accepted(event: Event) -> bool:
         return isinstance(event, AcceptEvent) and event.token in tokens()
@@ -253,17 +268,17 @@ def ks_accept_wait(path: str, tokens: Callable[[], Any], timeout: Optional[float
     return event
 
 
-def ks_getname(path: str, peer: bool) -> Op:
+def ks_getname(path: str, peer: bool) -> Op[Sockaddr]:
     command, cmd = ("getpeername", C.NGM_KSOCKET_GETPEERNAME) if peer else ("getname", C.NGM_KSOCKET_GETNAME)
     msg = yield from request(path, _K, cmd, command=command)
     return _decode(decode_sockaddr, msg, command, path)
 
 
-def ks_setopt(path: str, level: int, option: int, value: bytes) -> Op:
+def ks_setopt(path: str, level: int, option: int, value: bytes) -> Op[None]:
     yield from send(path, _K, C.NGM_KSOCKET_SETOPT, Sockopt(level, option, value).encode(), command="setopt")
 
 
-def ks_getopt(path: str, level: int, option: int) -> Op:
+def ks_getopt(path: str, level: int, option: int) -> Op[bytes]:
     msg = yield from request(path, _K, C.NGM_KSOCKET_GETOPT, Sockopt(level, option).encode(), command="getopt")
     opt: Sockopt = _decode(Sockopt.decode, msg, "getopt", path)
     return opt.value

@@ -58,7 +58,7 @@ class Router:
     def unclaim(self, handle: object) -> None:
         """Withdraw a claim (it timed out or was cancelled)."""
         if handle in self._claims:
-            self._claims.remove(handle)  # type: ignore[arg-type]
+            self._claims.remove(handle)
 
     def route(self, msg: NgMesg, path: str) -> Optional[Event]:
         """Deliver one received message; returns the event when it was queued."""

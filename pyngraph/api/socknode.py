@@ -125,8 +125,9 @@ class SockNode:
 
     # -- running operations --------------------------------------------------------------
 
-    def run(self, op: ops.Op) -> Any:
+    def run(self, op: ops.Op[ops.T]) -> ops.T:
         """Drive an operation of :mod:`.ops` to its result, blocking."""
+        result: Any
         try:
             step = next(op)
             while True:
@@ -140,7 +141,8 @@ class SockNode:
                 else:
                     step = op.send(result)
         except StopIteration as stop:
-            return stop.value
+            value: ops.T = stop.value
+            return value
 
     # -- nodes -------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import socket
 import struct
-from typing import Dict, NamedTuple, Tuple, Union
+from typing import Dict, NamedTuple, Optional, Tuple, Type, Union
 
 from ..abi import constants as C
 from ..abi.constants import Errno
@@ -49,17 +49,18 @@ def _members(prefix: str, exclude: Tuple[str, ...] = ()) -> Dict[str, int]:
     }
 
 
-SO = enum.IntEnum("SO", _members("SO_"), module=__name__)
+# The members come from pyngraph.abi.constants, which mypy cannot follow into a functional enum.
+SO: Type[enum.IntEnum] = enum.IntEnum("SO", _members("SO_"), module=__name__)  # type: ignore[misc]
 SO.__doc__ = "SOL_SOCKET options (FreeBSD numbers): ``SO.REUSEADDR`` ..."
-IP = enum.IntEnum("IP", _members("IP_"), module=__name__)
+IP: Type[enum.IntEnum] = enum.IntEnum("IP", _members("IP_"), module=__name__)  # type: ignore[misc]
 IP.__doc__ = "IPPROTO_IP options (FreeBSD numbers): ``IP.TTL`` ..."
-IPV6 = enum.IntEnum("IPV6", _members("IPV6_"), module=__name__)
+IPV6: Type[enum.IntEnum] = enum.IntEnum("IPV6", _members("IPV6_"), module=__name__)  # type: ignore[misc]
 IPV6.__doc__ = "IPPROTO_IPV6 options (FreeBSD numbers): ``IPV6.V6ONLY`` ..."
-TCP = enum.IntEnum("TCP", _members("TCP_"), module=__name__)
+TCP: Type[enum.IntEnum] = enum.IntEnum("TCP", _members("TCP_"), module=__name__)  # type: ignore[misc]
 TCP.__doc__ = "IPPROTO_TCP options (FreeBSD numbers): ``TCP.NODELAY`` ..."
 
 _ENUM_LEVEL: Dict[type, Level] = {SO: Level.SOCKET, IP: Level.IP, IPV6: Level.IPV6, TCP: Level.TCP}
-_PREFIX_ENUM: Tuple[Tuple[str, type], ...] = (("SO_", SO), ("IPV6_", IPV6), ("IP_", IP), ("TCP_", TCP))
+_PREFIX_ENUM: Tuple[Tuple[str, Type[enum.IntEnum]], ...] = (("SO_", SO), ("IPV6_", IPV6), ("IP_", IP), ("TCP_", TCP))
 _LEVEL_NAMES: Dict[str, Level] = {
     "SOL_SOCKET": Level.SOCKET, "IPPROTO_IP": Level.IP, "IPPROTO_IPV6": Level.IPV6,
     "IPPROTO_TCP": Level.TCP,
@@ -84,7 +85,7 @@ def _is_host_int(value: object) -> bool:
 def _from_name(text: str) -> enum.IntEnum:
     for prefix, kind in _PREFIX_ENUM:
         if text.startswith(prefix):
-            member = kind.__members__.get(text[len(prefix):])
+            member: Optional[enum.IntEnum] = kind.__members__.get(text[len(prefix):])
             if member is not None:
                 return member
     raise _einval(f"unknown socket option {text!r} (names are FreeBSD's, e.g. 'SO_REUSEADDR', 'IP_TTL')")
@@ -206,7 +207,8 @@ def decode_value(option: Option, raw: bytes) -> Union[int, Linger, bytes]:
         onoff, seconds = _LINGER.unpack(raw)
         return Linger(bool(onoff), seconds)
     if key not in _RAW_OPTIONS and len(raw) == _INT.size:
-        return _INT.unpack(raw)[0]
+        value: int = _INT.unpack(raw)[0]
+        return value
     if key not in _RAW_OPTIONS and len(raw) == 1:  # e.g. IP_MULTICAST_TTL may be one byte
         return raw[0]
     return bytes(raw)

@@ -13,8 +13,8 @@ from typing import Dict, Iterator, Optional, Sequence, Tuple
 from ..abi import constants as C
 from .sockaddr import ACCEPT, SOCKADDR, SOCKOPT
 from .types import (
-    CMDBUF, HINT32, HOOKBUF, INT32, NODEBUF, PATHBUF, STRING, TYPEBUF, UINT8, UINT16, UINT32,
-    UINT64, ArrayType, Buffer, ByteArrayType, Field, ParseType, StructType, c_int, read_u32,
+    CMDBUF, ENADDR, HINT16, HINT32, HOOKBUF, INT32, NODEBUF, PATHBUF, STRING, TYPEBUF, UINT8, UINT16, UINT32,
+    UINT64, ArrayType, Buffer, ByteArrayType, Field, FixedArrayType, ParseType, StructType, c_int, read_u32,
 )
 
 
@@ -66,7 +66,7 @@ class CmdList:
 # --- generic messages (ng_message.h, ng_base.c) -----------------------------------
 
 def _list_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """namelist/typelist: the u_int32_t count just before the array."""
+    """The u_int32_t count just before the array (namelist, typelist, bridge table, vlan table)."""
     return c_int(read_u32(buf, pos - 4))
 
 
@@ -179,11 +179,123 @@ TEE = CmdList("tee", [
     Cmd(_T, C.NGM_TEE_GETCLR_STATS, "getclrstats", None, TEE_STATS),
 ])
 
-CMDLISTS: Dict[str, CmdList] = {c.typename: c for c in (KSOCKET, SOCKET, HUB, ECHO, HOLE, TEE)}
+# --- iface, eiface, ether, bridge, one2many -----------------------------------------
+
+_I = C.NGM_IFACE_COOKIE
+IFACE = CmdList("iface", [
+    Cmd(_I, C.NGM_IFACE_GET_IFNAME, "getifname", None, STRING),
+    Cmd(_I, C.NGM_IFACE_POINT2POINT, "point2point", None, None),
+    Cmd(_I, C.NGM_IFACE_BROADCAST, "broadcast", None, None),
+    Cmd(_I, C.NGM_IFACE_GET_IFINDEX, "getifindex", None, UINT32),
+])
+
+_EI = C.NGM_EIFACE_COOKIE
+EIFACE = CmdList("eiface", [  # GET_IFADDRS has no ASCII form in FreeBSD's list
+    Cmd(_EI, C.NGM_EIFACE_GET_IFNAME, "getifname", None, STRING),
+    Cmd(_EI, C.NGM_EIFACE_SET, "set", ENADDR, None),
+])
+
+_E = C.NGM_ETHER_COOKIE
+ETHER = CmdList("ether", [
+    Cmd(_E, C.NGM_ETHER_GET_IFNAME, "getifname", None, STRING),
+    Cmd(_E, C.NGM_ETHER_GET_IFINDEX, "getifindex", None, INT32),
+    Cmd(_E, C.NGM_ETHER_GET_ENADDR, "getenaddr", None, ENADDR),
+    Cmd(_E, C.NGM_ETHER_SET_ENADDR, "setenaddr", ENADDR, None),
+    Cmd(_E, C.NGM_ETHER_GET_PROMISC, "getpromisc", None, INT32),
+    Cmd(_E, C.NGM_ETHER_SET_PROMISC, "setpromisc", INT32, None),
+    Cmd(_E, C.NGM_ETHER_GET_AUTOSRC, "getautosrc", None, INT32),
+    Cmd(_E, C.NGM_ETHER_SET_AUTOSRC, "setautosrc", INT32, None),
+    Cmd(_E, C.NGM_ETHER_ADD_MULTI, "addmulti", ENADDR, None),
+    Cmd(_E, C.NGM_ETHER_DEL_MULTI, "delmulti", ENADDR, None),
+    Cmd(_E, C.NGM_ETHER_DETACH, "detach", None, None),
+])
+
+
+BRIDGE_CONFIG = StructType(
+    [Field("debugLevel", UINT8), Field("loopTimeout", UINT32), Field("maxStaleness", UINT32),
+     Field("minStableAge", UINT32)],
+    "ng_bridge_config",
+)
+BRIDGE_STATS = StructType(
+    [Field(name, UINT64) for name in (
+        "recvOctets", "recvPackets", "recvMulticast", "recvBroadcast", "recvUnknown", "recvRunts",
+        "recvInvalid", "xmitOctets", "xmitPackets", "xmitMulticasts", "xmitBroadcasts", "loopDrops",
+        "loopDetects", "memoryFailures")],
+    "ng_bridge_link_stats",
+)
+BRIDGE_HOST = StructType(
+    [Field("addr", ENADDR), Field("hook", HOOKBUF), Field("age", UINT16), Field("staleness", UINT16)],
+    "ng_bridge_hostent",
+)
+BRIDGE_HOST_ARY = StructType(
+    [Field("numHosts", UINT32), Field("hosts", ArrayType(BRIDGE_HOST, _list_length))],
+    "ng_bridge_host_ary",
+)
+BRIDGE_MOVE_HOST = StructType([Field("addr", ENADDR), Field("hook", HOOKBUF)], "ng_bridge_move_host")
+_B = C.NGM_BRIDGE_COOKIE
+BRIDGE = CmdList("bridge", [
+    Cmd(_B, C.NGM_BRIDGE_SET_CONFIG, "setconfig", BRIDGE_CONFIG, None),
+    Cmd(_B, C.NGM_BRIDGE_GET_CONFIG, "getconfig", None, BRIDGE_CONFIG),
+    Cmd(_B, C.NGM_BRIDGE_RESET, "reset", None, None),
+    Cmd(_B, C.NGM_BRIDGE_GET_STATS, "getstats", UINT32, BRIDGE_STATS),
+    Cmd(_B, C.NGM_BRIDGE_CLR_STATS, "clrstats", UINT32, None),
+    Cmd(_B, C.NGM_BRIDGE_GETCLR_STATS, "getclrstats", UINT32, BRIDGE_STATS),
+    Cmd(_B, C.NGM_BRIDGE_GET_TABLE, "gettable", None, BRIDGE_HOST_ARY),
+    Cmd(_B, C.NGM_BRIDGE_SET_PERSISTENT, "setpersistent", None, None),
+    Cmd(_B, C.NGM_BRIDGE_MOVE_HOST, "movehost", BRIDGE_MOVE_HOST, None),
+])
+
+ONE2MANY_CONFIG = StructType(
+    [Field("xmitAlg", UINT32), Field("failAlg", UINT32),
+     Field("enabledLinks", FixedArrayType(UINT8, C.NG_ONE2MANY_MAX_LINKS))],
+    "ng_one2many_config",
+)
+ONE2MANY_STATS = StructType(
+    [Field(name, UINT64) for name in (
+        "recvOctets", "recvPackets", "xmitOctets", "xmitPackets", "memoryFailures")],
+    "ng_one2many_link_stats",
+)
+_O = C.NGM_ONE2MANY_COOKIE
+ONE2MANY = CmdList("one2many", [
+    Cmd(_O, C.NGM_ONE2MANY_SET_CONFIG, "setconfig", ONE2MANY_CONFIG, None),
+    Cmd(_O, C.NGM_ONE2MANY_GET_CONFIG, "getconfig", None, ONE2MANY_CONFIG),
+    Cmd(_O, C.NGM_ONE2MANY_GET_STATS, "getstats", INT32, ONE2MANY_STATS),
+    Cmd(_O, C.NGM_ONE2MANY_CLR_STATS, "clrstats", INT32, None),
+    Cmd(_O, C.NGM_ONE2MANY_GETCLR_STATS, "getclrstats", INT32, ONE2MANY_STATS),
+])
+
+# --- vlan ------------------------------------------------------------------------------
+
+VLAN_FILTER = StructType(
+    [Field("hook", HOOKBUF), Field("vlan", UINT16), Field("vid", UINT16), Field("pcp", UINT8),
+     Field("cfi", UINT8)],
+    "ng_vlan_filter",
+)
+VLAN_TABLE = StructType(
+    [Field("n", UINT32), Field("filter", ArrayType(VLAN_FILTER, _list_length))], "ng_vlan_table"
+)
+_V = C.NGM_VLAN_COOKIE
+VLAN = CmdList("vlan", [
+    Cmd(_V, C.NGM_VLAN_ADD_FILTER, "addfilter", VLAN_FILTER, None),
+    Cmd(_V, C.NGM_VLAN_DEL_FILTER, "delfilter", HOOKBUF, None),
+    Cmd(_V, C.NGM_VLAN_GET_TABLE, "gettable", None, VLAN_TABLE),
+    Cmd(_V, C.NGM_VLAN_DEL_VID_FLT, "delvidflt", UINT16, None),
+    Cmd(_V, C.NGM_VLAN_GET_DECAP, "getdecap", None, HINT32),
+    Cmd(_V, C.NGM_VLAN_SET_DECAP, "setdecap", HINT32, None),
+    Cmd(_V, C.NGM_VLAN_GET_ENCAP, "getencap", None, HINT32),
+    Cmd(_V, C.NGM_VLAN_SET_ENCAP, "setencap", HINT32, None),
+    Cmd(_V, C.NGM_VLAN_GET_ENCAP_PROTO, "getencapproto", None, HINT16),
+    Cmd(_V, C.NGM_VLAN_SET_ENCAP_PROTO, "setencapproto", HINT16, None),
+])
+
+CMDLISTS: Dict[str, CmdList] = {c.typename: c for c in (
+    KSOCKET, SOCKET, HUB, ECHO, HOLE, TEE, IFACE, EIFACE, ETHER, BRIDGE, ONE2MANY, VLAN)}
 """Each node type's own command list, by type name."""
 
 __all__ = [
-    "ACCEPT", "CMDLISTS", "CONNECT", "Cmd", "CmdList", "ECHO", "GENERIC", "HOLE", "HOLE_HOOKSTAT",
+    "BRIDGE", "BRIDGE_CONFIG", "BRIDGE_HOST", "BRIDGE_HOST_ARY", "BRIDGE_MOVE_HOST", "BRIDGE_STATS",
+    "EIFACE", "ETHER", "IFACE", "ONE2MANY", "ONE2MANY_CONFIG", "ONE2MANY_STATS", "VLAN", "VLAN_FILTER",
+    "VLAN_TABLE", "ACCEPT", "CMDLISTS", "CONNECT", "Cmd", "CmdList", "ECHO", "GENERIC", "HOLE", "HOLE_HOOKSTAT",
     "HOOKLIST", "HUB", "KSOCKET", "LINKINFO", "MKPEER", "NAME", "NAMELIST", "NG_MESG", "NODEINFO",
     "RMHOOK", "SOCKADDR", "SOCKET", "SOCKOPT", "TEE", "TEE_HOOKSTAT", "TEE_STATS", "TYPEINFO",
     "TYPELIST",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Type
 
-from ..errors import NetgraphError
+from ..errors import NetgraphError, fbsd_to_host_errno
 
 _WINDOW = 60  # characters of text shown around the offending column
 
@@ -56,7 +56,7 @@ def parse_error(
     column = min(column, len(shown))
     detail = f"{what} at column {column}{_pointer(shown, column)}"
     err = _kind(fbsd)(
-        NetgraphError.from_fbsd(fbsd).errno, detail, command=command, fbsd_errno=fbsd
+        fbsd_to_host_errno(fbsd), detail, command=command, fbsd_errno=fbsd
     )
     err.column = column
     err.text = shown

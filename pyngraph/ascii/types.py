@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..abi.constants import (
     NG_CMDSTRSIZ, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ, Errno,
@@ -276,6 +276,40 @@ PATHBUF = FixedStringType(NG_PATHSIZ)
 STRING = StringType()
 
 
+
+class EnaddrType(ParseType):
+    """An Ethernet address ``xx:xx:xx:xx:xx:xx`` (``ng_parse_enaddr_type``: no default, no alignment)."""
+
+    size = 6
+
+    def __repr__(self) -> str:
+        return "EnaddrType()"
+
+    def parse(self, ctx: ParseContext, off: int, out: bytearray) -> int:
+        ctx.room(out, self.size, off)
+        s = ctx.s
+        value = bytearray()
+        for i in range(self.size):
+            byte, end = strtonum(s, off, 16, unsigned=True)
+            if end == off or byte > 0xFF:
+                raise ctx.fail(Errno.EINVAL, skip_ws(s, off), "expected a hex byte of an Ethernet address")
+            value.append(byte)
+            off = end
+            if i < self.size - 1:
+                if s[off] != 0x3A:  # ':'
+                    raise ctx.fail(Errno.EINVAL, off, "expected ':' in an Ethernet address")
+                off += 1
+        out += value
+        return off
+
+    def unparse(self, ctx: UnparseContext, data: Buffer, off: int) -> int:
+        ctx.need(data, off, self.size)
+        ctx.emit(":".join("%02x" % b for b in bytes(data[off:off + self.size])))
+        return off + self.size
+
+
+ENADDR = EnaddrType()
+
 # --- composites -----------------------------------------------------------------
 
 LengthFn = Callable[[object, Buffer, int], int]
@@ -348,7 +382,7 @@ class _Composite(ParseType):
             ctx.at = off
         if num < 0:
             raise ctx.fail(Errno.ENOMEM, ctx.at, f"negative element count {num}")
-        tok, off, length = get_token(s, off)
+        tok, off, length = _token(s, off)
         if tok != self._open:
             raise ctx.fail(Errno.EINVAL, off, f"expected '{self._open_char}'")
         off += length
@@ -357,7 +391,7 @@ class _Composite(ParseType):
         given: Dict[int, int] = {}
         next_index = 0
         while True:
-            tok, off, length = get_token(s, off)
+            tok, off, length = _token(s, off)
             if tok == self._close:
                 off += length
                 break
@@ -367,7 +401,7 @@ class _Composite(ParseType):
                     raise ctx.fail(Errno.EINVAL, off, "expected a field name")
                 index = self._index_of(ctx, s[off:off + length], off)
                 off += length
-                tok, off, length = get_token(s, off)
+                tok, off, length = _token(s, off)
                 if tok != T_EQUALS:
                     raise ctx.fail(Errno.EINVAL, off, "expected '='")
                 off += length
@@ -377,7 +411,7 @@ class _Composite(ParseType):
             elif tok != T_WORD:
                 raise ctx.fail(Errno.EINVAL, off, "expected an array element")
             else:
-                tok2, _, length2 = get_token(s, off + length)
+                tok2, _, length2 = _token(s, off + length)
                 if tok2 != T_EQUALS:
                     index = next_index
                     next_index += 1
@@ -387,7 +421,7 @@ class _Composite(ParseType):
                         raise ctx.fail(Errno.EINVAL, off, "bad array index")
                     index = value & 0xFFFFFFFF
                     next_index = index + 1
-                    off += length + (length2 or 0)  # FreeBSD ignores blanks before '='
+                    off += length + length2  # FreeBSD ignores blanks before '='
             if index >= num:
                 raise ctx.fail(Errno.E2BIG, where, f"index {index} beyond the {num} elements")
             if index in given:
@@ -463,6 +497,13 @@ class _Composite(ParseType):
             return None
         size = len(work) - off
         return size if data[off:off + size] == work[off:] else None
+
+
+def _token(s: bytes, off: int) -> Tuple[int, int, int]:
+    """get_token for the composite parser, which reads a length only after checking the kind
+    (T_ERROR, an unterminated string, has none)."""
+    tok, start, length = get_token(s, off)
+    return tok, start, length or 0
 
 
 def _skip_value(ctx: ParseContext, off0: int) -> int:
@@ -592,7 +633,7 @@ class ByteArrayType(ArrayType):
 
 
 __all__ = [
-    "BUFSIZE", "ByteArrayType", "CMDBUF", "Field", "FixedArrayType", "FixedStringType",
+    "BUFSIZE", "ByteArrayType", "ENADDR", "EnaddrType", "CMDBUF", "Field", "FixedArrayType", "FixedStringType",
     "HINT16", "HINT32", "HINT64", "HINT8", "HOOKBUF", "INT16", "INT32", "INT64", "INT8",
     "IntType", "NODEBUF", "PATHBUF", "ParseContext", "ParseType", "STRING", "StringType",
     "StructType", "TYPEBUF", "UINT16", "UINT32", "UINT64", "UINT8", "UnparseContext",

@@ -4,30 +4,35 @@ A backend is an object with libnetgraph's fourteen functions as methods
 (``NgMkSockNode`` ... ``NgSetErrLog``), shaped as :mod:`pyngraph.libnetgraph`
 documents.  Built in:
 
-* ``"emulated"``: :mod:`.pylib` over :mod:`.emulated` (in-process kernel, or
-  the ``pyngraph-emud`` daemon at ``PYNGRAPH_EMULATOR`` / ``socket_path=``);
+* ``"emulated"``: :mod:`.pylib` over :mod:`.emulated` (this user's
+  ``pyngraph-emud``, started on first use; another daemon at
+  ``PYNGRAPH_EMULATOR`` / ``socket_path=``; or an in-process kernel with
+  ``PYNGRAPH_EMULATOR=inprocess`` / ``inprocess=True``);
 * ``"freebsd"``: ctypes libnetgraph (``pyngraph.backend.freebsd.LibNetgraph``);
 * ``"freebsd-sockets"``: :mod:`.pylib` over PF_NETGRAPH sockets
   (``pyngraph.backend.freebsd.PfNetgraphTransport``).
 
-The first use picks ``PYNGRAPH_BACKEND`` if set, else "freebsd" where
-``pyngraph.backend.freebsd.available()`` says netgraph is usable, else
-"emulated".  :func:`set_backend` overrides the choice for the process.
+The first use picks ``PYNGRAPH_BACKEND`` if set, else "freebsd" on FreeBSD
+and "emulated" elsewhere.  There is no silent fallback: where FreeBSD's
+netgraph cannot be used, the first use raises
+:class:`~pyngraph.backend.freebsd.NotReadyError` naming what is missing and
+the command that fixes it.  :func:`set_backend` overrides the choice for the process.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, Optional, Union
 
-from ..abi.constants import Errno
-from ..errors import NetgraphError
+from ..errors import UnavailableError
+from .protocol import Backend
 
 ENV_BACKEND = "PYNGRAPH_BACKEND"
 
-Backend = Any  # an object with the libnetgraph function set
 Factory = Callable[..., Backend]
 
 
@@ -38,15 +43,18 @@ def _emulated(**options: Any) -> Backend:
 
 
 def _freebsd(**options: Any) -> Backend:
-    from .freebsd import LibNetgraph
+    from .freebsd import LibNetgraph, check_ready
 
+    if not options:
+        check_ready(library=True)
     return LibNetgraph(**options)
 
 
 def _freebsd_sockets(**options: Any) -> Backend:
-    from .freebsd import PfNetgraphTransport
+    from .freebsd import PfNetgraphTransport, check_ready
     from .pylib import PyLibNetgraph
 
+    check_ready(library=False)
     return PyLibNetgraph(PfNetgraphTransport(**options))
 
 
@@ -74,9 +82,8 @@ def create_backend(name: str, **options: Any) -> Backend:
     """A new backend object by name (EINVAL for an unknown name)."""
     factory = _FACTORIES.get(name)
     if factory is None:
-        raise NetgraphError.from_fbsd(
-            Errno.EINVAL, f"unknown backend {name!r} (known: {', '.join(backend_names())})",
-            command="set_backend")
+        raise UnavailableError(errno.EINVAL, f"unknown backend {name!r} (known: {', '.join(backend_names())}; "
+                               f"{ENV_BACKEND} chooses one)", path=name, command="backend")
     return factory(**options)
 
 
@@ -90,11 +97,11 @@ def freebsd_available() -> bool:
 
 
 def default_backend_name() -> str:
-    """``PYNGRAPH_BACKEND``, else "freebsd" where netgraph is available, else "emulated"."""
+    """``PYNGRAPH_BACKEND``, else "freebsd" on FreeBSD, else "emulated"."""
     name = os.environ.get(ENV_BACKEND)
     if name:
         return name
-    return "freebsd" if freebsd_available() else "emulated"
+    return "freebsd" if sys.platform.startswith("freebsd") else "emulated"
 
 
 def set_backend(backend: Union[str, Backend], **options: Any) -> Backend:
@@ -136,7 +143,38 @@ def active_backend_name() -> Optional[str]:
     return _active_name
 
 
+def emulator_gone() -> Optional[str]:
+    """What to say when the active backend's pyngraph-emud no longer answers (None: it does, or none is used)."""
+    path = getattr(getattr(_active, "transport", None), "socket_path", None)
+    if not isinstance(path, str):
+        return None
+    from ..emulator.rundir import daemon_pid
+
+    if daemon_pid(path) is not None:
+        return None
+    return f"the pyngraph-emud daemon at {path} has gone away (it stopped or was stopped); its nodes are gone"
+
+
+def describe_graph() -> str:
+    """Which graph the default backend talks to, in words (for the tools' ``--version``/``help``)."""
+    name = _active_name or default_backend_name()
+    if name != "emulated":
+        return f"backend {name!r}: the kernel's netgraph" if name.startswith("freebsd") else f"backend {name!r}"
+    transport = getattr(_active, "transport", None)
+    if transport is not None:
+        path, autostart = transport.socket_path, transport.autostart
+    else:
+        from .emulated import resolve
+
+        path, autostart = resolve()
+    if path is None:
+        return "backend 'emulated': an in-process emulated kernel, private to this process"
+    whose = "this user's" if autostart else "the"
+    return f"backend 'emulated': {whose} pyngraph-emud daemon at {path}"
+
+
 __all__ = [
     "ENV_BACKEND", "active_backend_name", "backend_names", "create_backend", "default_backend_name",
+    "describe_graph", "emulator_gone",
     "freebsd_available", "get_backend", "register_backend", "set_backend", "using",
 ]

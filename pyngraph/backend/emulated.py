@@ -1,14 +1,22 @@
 """The NgTransport of the emulated kernel: in-process thread or the ``pyngraph-emud`` daemon.
 
 Each user socket is a descriptor plus a private channel (see
-:mod:`pyngraph.emulator.transport`).  With ``socket_path`` (or
-``PYNGRAPH_EMULATOR``) every channel is a connection to the daemon, so
+:mod:`pyngraph.emulator.transport`).  Which kernel (:func:`resolve`):
+``socket_path=`` or ``PYNGRAPH_EMULATOR=PATH`` names a daemon; ``inprocess=True``
+or ``PYNGRAPH_EMULATOR=inprocess`` the process's own kernel; by default this
+user's daemon (:mod:`pyngraph.emulator.rundir`), started on first use.
+With a daemon every channel is a connection to it, so
 several processes share one graph: control ``sendto()`` waits for the
 kernel's status; data ``sendto()`` is a single non-blocking send after checks
 against the node's hook list, which the kernel keeps current on the channel.
 
-With no daemon path the process's own kernel is used (its thread started on
-first use) and channels are local: a request runs on the caller's thread
+Every wait for the daemon (connect, a request's status) is bounded by the
+transport's ``timeout`` (``PYNGRAPH_EMULATOR_TIMEOUT`` seconds, default
+:data:`DEFAULT_TIMEOUT`): a stopped or wedged daemon gives ``TimedOutError``
+naming its path, never a hang.
+
+With the in-process kernel (its thread started on first use) channels are
+local: a request runs on the caller's thread
 under the kernel lock, and a data send is handed to the node the same way
 (through the descriptor only while the kernel holds its reader back), so
 neither waits for the kernel thread.
@@ -24,19 +32,28 @@ import socket
 import struct
 import termios
 import threading
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
+from ..emulator.rundir import default_socket, socket_path_problem
 from ..emulator.transport import ServerChannel
-from ..errors import NetgraphError
+from ..errors import NetgraphError, UnavailableError
+from .autostart import start_daemon
 from .pylib import PyLibNetgraph
+
+if TYPE_CHECKING:
+    from ..emulator.kernel import Kernel
 
 Buffer = Union[bytes, bytearray, memoryview]
 
 ENV_SOCKET = "PYNGRAPH_EMULATOR"
+INPROCESS = "inprocess"  # the PYNGRAPH_EMULATOR value (and socket_path) of the in-process kernel
+ENV_TIMEOUT = "PYNGRAPH_EMULATOR_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0  # seconds a request waits for the daemon
 _CHAN_BUFSIZE = 1 << 18
 _INT = struct.Struct("i")
+_TIMEVAL = struct.Struct("@ll")  # struct timeval
 _NOTHING = bytes(_INT.size)
 _SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
 
@@ -57,6 +74,60 @@ def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = ""
     return NetgraphError.from_fbsd(fbsd, detail or None, path=addr, command=command)
 
 
+def _gone(host_errno: int, command: str, addr: Optional[str]) -> UnavailableError:
+    """The daemon closed our channel: it stopped (or was stopped) under us."""
+    where = f"{command} {addr!r}" if addr is not None else command
+    return UnavailableError(host_errno, f"{where}: the pyngraph-emud daemon has gone away (it stopped or "
+                            "was stopped); its nodes are gone", path=addr, command=command)
+
+
+def _channel_error(exc: OSError, chan: socket.socket, command: str, addr: Optional[str]) -> NetgraphError:
+    """A channel's failed send or receive as the user's error.
+
+    A daemon that refused the connection left its status (with the reason)
+    before closing: that errno is the answer.  Otherwise the daemon has gone.
+    """
+    if isinstance(exc, BlockingIOError):  # SO_SNDTIMEO ran out: the daemon does not read
+        return _error(Errno.ETIMEDOUT, command, addr, f"pyngraph-emud at {_peer_path(chan)} did not take "
+                                                      f"the request within {_chan_timeout(chan):g} s")
+    try:
+        buf = chan.recv(_CHAN_BUFSIZE, socket.MSG_DONTWAIT)
+    except OSError:
+        buf = b""
+    if buf[:1] == bytes((wire.STATUS,)):
+        fbsd, reason = wire.parse_status(buf)
+        if fbsd:
+            return _error(fbsd, command, addr, reason.decode("utf-8", "replace"))
+    return _gone(exc.errno or errno.EPIPE, command, addr)
+
+
+def _chan_timeout(chan: socket.socket) -> float:
+    """A channel's send timeout (SO_SNDTIMEO), in seconds."""
+    seconds, micro = _TIMEVAL.unpack(chan.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _TIMEVAL.size))
+    return float(seconds + micro / 1e6)
+
+
+def _peer_path(chan: socket.socket) -> str:
+    try:
+        return str(chan.getpeername()) or "?"
+    except OSError:
+        return "?"
+
+
+def _timeout_of(value: Optional[float]) -> float:
+    """A request timeout (seconds, above 0): ``value``, else ``PYNGRAPH_EMULATOR_TIMEOUT``, else the default."""
+    what = "timeout"
+    if value is None:
+        what, text = ENV_TIMEOUT, os.environ.get(ENV_TIMEOUT)
+        try:
+            value = float(text) if text else DEFAULT_TIMEOUT
+        except ValueError:
+            raise _error(Errno.EINVAL, "socket", detail=f"{ENV_TIMEOUT}={text!r}: not a number") from None
+    if not 0 < value < float("inf"):
+        raise _error(Errno.EINVAL, "socket", detail=f"{what} {value!r}: not a number of seconds above 0")
+    return value
+
+
 class _Socket:
     """The user side of one netgraph socket: its descriptor, channel and (data) node state.
 
@@ -65,11 +136,13 @@ class _Socket:
     """
 
     __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino",
-                 "_pending")
+                 "_pending", "timeout", "late")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
-                 local: Optional[ServerChannel] = None) -> None:
+                 local: Optional[ServerChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.sock = sock
+        self.timeout = timeout
+        self.late = 0  # statuses still owed to requests that timed out (skipped when they come)
         self.chan = chan
         self.local = local
         self.proto = proto
@@ -94,31 +167,52 @@ class _Socket:
         if local is not None:
             fbsd, reply = local.kernel.call(local.handle, op, body, [])
             if fbsd:
-                raise _error(fbsd, command, addr)
+                raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
             return reply
+        chan = self.chan
+        assert chan is not None
         with self.lock:
             try:
-                self.chan.send(bytes((op,)) + body)
+                chan.send(bytes((op,)) + body)
             except OSError as exc:
-                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+                raise _channel_error(exc, chan, command, addr) from None
             return self.await_status(command, addr)
 
     def await_status(self, command: str, addr: Optional[str] = None) -> bytes:
         """Read the channel up to the status (applying updates on the way)."""
+        chan = self.chan
+        assert chan is not None
         while True:
             try:
-                buf = _recv(self.chan, _CHAN_BUFSIZE)
+                buf = _recv(chan, _CHAN_BUFSIZE)  # SO_RCVTIMEO bounds the wait
+            except BlockingIOError:
+                self.late += 1
+                raise _error(Errno.ETIMEDOUT, command, addr,
+                             f"pyngraph-emud at {_peer_path(chan)} did not answer within {self.timeout:g} s"
+                             ) from None
             except OSError as exc:
-                raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command=command) from None
+                raise _channel_error(exc, chan, command, addr) from None
             if not buf:
-                raise _error(Errno.EPIPE, command, addr, "the emulated kernel has gone")
+                raise _gone(errno.EPIPE, command, addr)
             if buf[0] == wire.UPDATE:
                 self.flags, self.hooks = wire.parse_update(buf)
                 continue
+            if self.late:  # the answer to an earlier request that timed out
+                self.late -= 1
+                continue
             fbsd, reply = wire.parse_status(buf)
             if fbsd:
-                raise _error(fbsd, command, addr)
+                raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
             return reply
+
+    def daemon_gone(self) -> bool:
+        """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
+        chan = self.chan
+        if chan is None:
+            return False
+        poller = select.poll()
+        poller.register(chan, 0)  # a peer that closed shows as a hang-up, even with updates unread
+        return any(mask & (select.POLLHUP | select.POLLERR) for _, mask in poller.poll(0))
 
     def refresh(self) -> None:
         """Apply the state updates the kernel has sent since the last look."""
@@ -164,10 +258,13 @@ class EmulatedTransport:
 
     name = "emulated"
 
-    def __init__(self, socket_path: Optional[str] = None) -> None:
-        self.socket_path = socket_path or os.environ.get(ENV_SOCKET) or None
-        self._kernel = None
-        if self.socket_path is None:
+    def __init__(self, socket_path: Optional[str] = None, autostart: bool = False,
+                 kernel: Optional["Kernel"] = None, timeout: Optional[float] = None) -> None:
+        self.socket_path = socket_path
+        self.autostart = autostart  # start this user's daemon when none answers
+        self.timeout = _timeout_of(timeout)
+        self._kernel = kernel  # an in-process kernel (default: the process's own)
+        if self.socket_path is None and kernel is None:
             from ..emulator.kernel import default_kernel
 
             self._kernel = default_kernel()
@@ -178,13 +275,33 @@ class EmulatedTransport:
     def _channel(self) -> socket.socket:
         """A channel connection to the daemon."""
         assert self.socket_path is not None
+        path = self.socket_path
         chan = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # connect() waits while the daemon's backlog is full, a send while the channel is, a
+        # receive for the status: each at most the timeout (then EAGAIN)
+        seconds = int(self.timeout)
+        timeval = _TIMEVAL.pack(seconds, int((self.timeout - seconds) * 1e6))
+        chan.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        chan.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
         try:
-            chan.connect(self.socket_path)
+            try:
+                chan.connect(path)
+            except (FileNotFoundError, ConnectionRefusedError):
+                if not self.autostart:
+                    raise
+                start_daemon(path)
+                chan.connect(path)
+        except BlockingIOError:
+            chan.close()
+            raise _error(Errno.ETIMEDOUT, "socket", path,
+                         f"pyngraph-emud did not accept within {self.timeout:g} s") from None
         except OSError as exc:
             chan.close()
-            raise NetgraphError.from_host(exc.errno or errno.ECONNREFUSED, "no pyngraph-emud there",
-                                          path=self.socket_path, command="socket") from None
+            if isinstance(exc, UnavailableError):
+                raise
+            problem = socket_path_problem(path) or f"start one: pyngraph-emud --socket {path}"
+            raise UnavailableError(exc.errno or errno.ECONNREFUSED,
+                                   f"no pyngraph-emud daemon answers at {path} ({problem})", command="socket") from None
         return chan
 
     def _open_local(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:
@@ -196,13 +313,13 @@ class EmulatedTransport:
         channel.on_update = entry.apply_update
         fd = kernel_end.detach()
         try:
-            fbsd, _ = kernel.call(channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
+            fbsd, reason = kernel.call(channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
         except BaseException:
             socket.close(fd)
             raise
         if fbsd:
             kernel.call(channel.close)
-            raise _error(fbsd, "socket")
+            raise _error(fbsd, "socket", detail=reason.decode("utf-8", "replace"))
         return entry
 
     def _get(self, fd: int, command: str) -> _Socket:
@@ -231,10 +348,13 @@ class EmulatedTransport:
                 user.close()
                 kernel_end.close()
                 raise
-            entry = _Socket(user, chan, proto)
+            entry = _Socket(user, chan, proto, timeout=self.timeout)
             try:
                 with entry.lock:
-                    wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                    try:
+                        wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                    except OSError as exc:
+                        raise _channel_error(exc, chan, command, None) from None
                     kernel_end.close()
                     entry.await_status(command)
             except BaseException:
@@ -319,6 +439,13 @@ class EmulatedTransport:
         n = buf[0]
         return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
 
+    def daemon_gone(self, fd: int) -> Optional[str]:
+        """The daemon's path when ``fd`` is one of its sockets and it has gone, else None."""
+        entry = self._sockets.get(fd)
+        if entry is None or not entry.daemon_gone():
+            return None
+        return self.socket_path
+
     def getsockname(self, fd: int) -> bytes:
         """The 16-byte ``sockaddr_ng`` of the socket's node."""
         return self._get(fd, "getsockname").request(wire.OP_SOCKNAME, b"", "getsockname")
@@ -402,16 +529,46 @@ _transports: Dict[Optional[str], EmulatedTransport] = {}
 _transports_lock = threading.Lock()
 
 
-def transport_for(socket_path: Optional[str] = None) -> EmulatedTransport:
-    """The process's transport to one kernel (its sockets live as long as the process)."""
-    key = socket_path or os.environ.get(ENV_SOCKET) or None
+def resolve(socket_path: Optional[str] = None, inprocess: bool = False) -> Tuple[Optional[str], bool]:
+    """``(daemon socket or None for the in-process kernel, start the daemon when absent?)``.
+
+    ``inprocess``/``socket_path="inprocess"``, then ``socket_path``, then
+    ``PYNGRAPH_EMULATOR`` ("inprocess" or a path), else this user's daemon.
+    """
+    if inprocess or socket_path == INPROCESS:
+        return None, False
+    if socket_path:
+        return socket_path, False
+    env = os.environ.get(ENV_SOCKET)
+    if env == INPROCESS:
+        return None, False
+    if env:
+        return env, False
+    return default_socket(), True
+
+
+def transport_for(socket_path: Optional[str] = None, inprocess: bool = False,
+                  timeout: Optional[float] = None) -> EmulatedTransport:
+    """The process's transport to one kernel (its sockets live as long as the process).
+
+    ``timeout``: seconds every wait for the daemon may take, for the sockets
+    made from now on (default: ``PYNGRAPH_EMULATOR_TIMEOUT`` or 30).
+    """
+    key, autostart = resolve(socket_path, inprocess)
     with _transports_lock:
         transport = _transports.get(key)
         if transport is None:
-            transport = _transports[key] = EmulatedTransport(key)
+            transport = _transports[key] = EmulatedTransport(key, autostart, timeout=timeout)
+        elif timeout is not None:
+            transport.timeout = _timeout_of(timeout)
         return transport
 
 
-def create_backend(socket_path: Optional[str] = None) -> PyLibNetgraph:
-    """The "emulated" backend: Python libnetgraph over the process's :class:`EmulatedTransport`."""
-    return PyLibNetgraph(transport_for(socket_path))
+def create_backend(socket_path: Optional[str] = None, inprocess: bool = False,
+                   timeout: Optional[float] = None) -> PyLibNetgraph:
+    """The "emulated" backend: Python libnetgraph over the process's :class:`EmulatedTransport`.
+
+    ``socket_path`` names a daemon; ``inprocess=True`` gives the process's own
+    kernel; neither: as :func:`resolve` says.  ``timeout`` bounds every wait for a daemon.
+    """
+    return PyLibNetgraph(transport_for(socket_path, inprocess, timeout))

@@ -27,7 +27,7 @@ from ..abi.constants import (
     NGM_BINARY2ASCII, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_NAME, NGM_NODEINFO, Errno,
 )
 from ..abi.message import HEADER_SIZE, NgMesg, encode_message
-from ..errors import NetgraphError
+from ..errors import NetgraphError, UnavailableError
 from .transport import NgTransport
 
 Buffer = Union[bytes, bytearray, memoryview]
@@ -80,9 +80,11 @@ def _signed(value: int) -> int:
 
 def _fail(exc: OSError, command: str, path: Optional[str]) -> NetgraphError:
     """The caller's error for a failed call, naming command and path."""
-    if isinstance(exc, NetgraphError) and exc.command == command and exc.path == path:
-        return exc
-    return NetgraphError.from_host(exc.errno or errno.EIO, path=path, command=command)
+    if isinstance(exc, UnavailableError) or (
+            isinstance(exc, NetgraphError) and exc.command == command and exc.path == path):
+        return exc  # named already; an unusable backend keeps its own words: they name the fix
+    detail = exc.detail if isinstance(exc, NetgraphError) else None  # e.g. the daemon's reason
+    return NetgraphError.from_host(exc.errno or errno.EIO, detail, path=path, command=command)
 
 
 def _decode(raw: bytes, command: str, path: str) -> NgMesg:

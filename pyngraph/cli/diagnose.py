@@ -60,9 +60,9 @@ def _missing_node(node: str) -> str:
         if on_freebsd() and re.match(r"^[a-z]+[0-9]+$", bare):
             text += (f"; if \"{bare}\" is a network interface, its node exists only while"
                      " the ng_ether kernel module is loaded (kldload ng_ether)")
-    if not on_freebsd() and not os.environ.get("PYNGRAPH_EMULATOR"):
-        text += ("; this process has a private emulated netgraph: to reach a graph other processes"
-                 " share, start pyngraph-emud --socket PATH and set PYNGRAPH_EMULATOR=PATH")
+    if not on_freebsd() and os.environ.get("PYNGRAPH_EMULATOR") == "inprocess":
+        text += ("; this process has a private emulated netgraph (PYNGRAPH_EMULATOR=inprocess):"
+                 " unset PYNGRAPH_EMULATOR to reach the graph your other processes share")
     return text
 
 
@@ -134,9 +134,8 @@ def explain(session: Session, err: OSError, path: str, *, relpath: Optional[str]
 def report(session: Session, what: str, err: OSError, path: str, **context: Any) -> None:
     """ngctl's ``warn(what)`` line, then the line :func:`explain` can add."""
     session.diag.warn(what, err)
-    hint = explain(session, err, path, **context)
-    if hint:
-        session.diag.warnx(hint)
+    if session.diag.hints:
+        session.diag.hint(explain(session, err, path, **context))
 
 
 def socket_node_problem(err: OSError) -> Optional[str]:
@@ -148,6 +147,6 @@ def socket_node_problem(err: OSError) -> Optional[str]:
             return "the ng_socket kernel module is not loaded and could not be loaded (kldload ng_socket)"
         return None
     daemon = os.environ.get("PYNGRAPH_EMULATOR")
-    if daemon and err.errno in (errno.ENOENT, errno.ECONNREFUSED):
+    if daemon and daemon != "inprocess" and err.errno in (errno.ENOENT, errno.ECONNREFUSED):
         return f"no emulator daemon answers at {daemon} (start one with: pyngraph-emud --socket {daemon})"
     return None

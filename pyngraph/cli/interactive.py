@@ -15,10 +15,12 @@ import select
 import sys
 import termios
 import threading
-from typing import Callable, Optional
+from types import ModuleType
+from typing import Any, Callable, List, Optional
 
 from .. import libnetgraph as ng
-from .common import EX_OSERR, fileno
+from ..backend import emulator_gone
+from .common import EX_OSERR
 from .incoming import describe_data, describe_message
 from .session import ERROR, QUIT, Session
 
@@ -26,7 +28,7 @@ PROMPT = "+ "
 HISTORY = 100
 
 
-def _readline():
+def _readline() -> Optional[ModuleType]:
     try:
         import readline
     except ImportError:
@@ -38,12 +40,13 @@ def _readline():
 class _Console:
     """Output shared by the monitor and the prompt."""
 
-    def __init__(self, session: Session, readline) -> None:
+    def __init__(self, session: Session, readline: Optional[ModuleType]) -> None:
         self.session = session
         self.readline = readline
         self.at_prompt = False  # the prompt is on the screen, the user may be typing
         self.prompt_pending = False  # input() runs, its prompt may not be shown yet
         self.state = threading.Condition()
+        self.terminal: Optional[List[Any]]
         try:
             self.terminal = termios.tcgetattr(0)
         except termios.error:
@@ -83,7 +86,7 @@ class _Console:
         else:
             self.session.diag.warn(text, err)
             if err.errno in (errno.ENOTCONN, errno.EPIPE):
-                self.session.diag.warnx("this tool's node was shut down")
+                self.session.diag.warnx(emulator_gone() or "this tool's node was shut down")
         os._exit(EX_OSERR)
 
     def show_ready(self) -> None:
@@ -96,14 +99,14 @@ class _Console:
                 except OSError as exc:
                     self.fatal("recv incoming message", exc)
                 self.show(describe_message(session, msg, path))
-            elif select.select([fileno(session.ds)], [], [], 0)[0]:
+            elif select.select([session.data_socket()], [], [], 0)[0]:
                 self._show_packet()
             else:
                 return
 
     def _show_packet(self) -> None:
         try:
-            data, hook = ng.NgAllocRecvData(self.session.ds)
+            data, hook = ng.NgAllocRecvData(self.session.data_socket())
         except OSError as exc:
             self.fatal("reading hook", exc)
         if not data and not hook:
@@ -113,14 +116,14 @@ class _Console:
 
 def _monitor(console: _Console) -> None:
     session = console.session
-    fds = [fileno(session.cs), fileno(session.ds)]
+    fds = [session.cs, session.data_socket()]
     while True:
         select.select(fds, [], [])
         with session.lock:
             console.show_ready()
 
 
-def _remember(readline, line: str) -> None:
+def _remember(readline: Optional[ModuleType], line: str) -> None:
     """History without blank lines or repeats of the previous line."""
     if readline is None:
         return

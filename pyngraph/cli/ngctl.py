@@ -5,8 +5,11 @@ script, interactive), output and exit statuses as ngctl.  What it adds:
 
 * ``msg -w SECONDS`` waits for a reply that comes later (ksocket connect,
   accept, a late getname); ngctl shows only a reply that is already there;
-* after ngctl's own diagnostic, one more line says what did not resolve
+* errors are worded with FreeBSD's strerror() text on every host; with
+  ``-v`` (or ``PYNGRAPH_HINTS=1``) one more line says what did not resolve
   (node, hook, type) and, on FreeBSD, which kernel module may be missing;
+* ``help`` and ``--version`` say which graph it talks to (the kernel, this
+  user's emulator daemon, another daemon, or an in-process kernel);
 * replies are matched to requests by token, so a late reply is never taken
   for the answer to the next command;
 * in interactive mode a zero-length packet (a ksocket's end of stream) is
@@ -22,10 +25,12 @@ from typing import BinaryIO, List, Optional
 
 from .. import libnetgraph as ng
 from ..abi.constants import NG_NODESIZ
+from ..backend import describe_graph
 from . import dot, ngctl_graph, ngctl_info, ngctl_msg
 from .command import Command, bsd_getopt
 from .common import (
-    EX_NOINPUT, EX_OSERR, EX_UNAVAILABLE, EX_USAGE, Diag, default_sigpipe, progname, raw_word, set_latin1_stdio,
+    EX_NOINPUT, EX_OSERR, EX_UNAVAILABLE, EX_USAGE, Diag, default_sigpipe, guarded, progname, raw_word,
+    set_latin1_stdio, version_text,
 )
 from .diagnose import socket_node_problem
 from .fmt import wrap_help
@@ -41,7 +46,7 @@ _USAGE = "usage: {} [-j jail] [-d] [-f filename] [-n nodename] [command [argumen
 
 def help_cmd(session: Session, argv: List[str]) -> int:
     if len(argv) < 2:
-        session.out.write(help_summary())
+        session.out.write(help_summary() + f"\nGraph: {describe_graph()}\n")
         return OK
     cmd = find_command(session, argv[1])
     if cmd is None:
@@ -200,12 +205,16 @@ def _usage(diag: Diag, reason: Optional[str] = None) -> int:
     return EX_USAGE
 
 
+@guarded("pyngctl")
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     diag = Diag(progname(argv[0] if argv else None, "pyngctl"))
     set_latin1_stdio()
     default_sigpipe()
-    parsed = bsd_getopt(diag, argv[1:], "df:j:n:")
+    if argv[1:2] == ["--version"]:
+        sys.stdout.write(version_text(diag.prog))
+        return 0
+    parsed = bsd_getopt(diag, argv[1:], "df:j:n:v")
     if parsed is None:
         return _usage(diag)
     opts, words = parsed
@@ -227,14 +236,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             return EX_UNAVAILABLE
         elif opt == "-n":
             name = raw_word(value)[:NG_NODESIZ - 1]
+        elif opt == "-v":
+            diag.hints = True
     ng.NgSetErrLog(diag.warnx, diag.warnx)  # libnetgraph's lines, as warn(3) prints them
     try:
         cs, ds = ng.NgMkSockNode(name)
     except OSError as exc:
         diag.warn("can't create node", exc)
-        hint = socket_node_problem(exc)
-        if hint:
-            diag.warnx(hint)
+        diag.hint(socket_node_problem(exc))
         return EX_OSERR
     session = Session(cs, ds, diag)
     if words:

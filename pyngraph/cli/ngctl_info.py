@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import errno
-from typing import List, Optional
+from typing import List, Optional, Protocol, TypeVar
 
 from .. import libnetgraph as ng
 from ..abi import HookList, NameList, TypeList
@@ -18,9 +18,15 @@ from .fmt import hook_table, list_header, node_line, types_table
 from .session import ERROR, OK, USAGE, Session
 
 TEXT_BUFSIZE = HEADER_SIZE + NG_TEXTRESPONSE  # what ngctl reads status and config replies into
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
 
 
-def query(session: Session, path: str, cmd: int, decoder, *, args: bytes = b""):
+class _Decodes(Protocol[_T_co]):
+    def decode(self, buf: bytes) -> _T_co: ...
+
+
+def query(session: Session, path: str, cmd: int, decoder: _Decodes[_T], *, args: bytes = b"") -> Optional[_T]:
     """Send a generic query and decode its reply; None after printing ngctl's complaint."""
     try:
         token = ng.NgSendMsg(session.cs, path, NGM_GENERIC_COOKIE, cmd, args)

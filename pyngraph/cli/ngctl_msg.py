@@ -10,10 +10,10 @@ from typing import List, Optional
 
 from .. import libnetgraph as ng
 from ..abi import NodeInfo
-from ..errors import fbsd_to_host_errno
 from ..abi.constants import (
     NGF_RESP, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_NODEINFO,
 )
+from ..abi.strerror import fbsd_strerror
 from .command import Command
 from .diagnose import report
 from .incoming import describe_message
@@ -21,6 +21,7 @@ from .session import ERROR, OK, USAGE, Received, Session
 
 WRITE_MAX = 8192  # ngctl's packet buffer
 _NUMBER = re.compile(r"^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+MAX_WAIT = 1e6  # seconds: far beyond any reply, within what select()/poll() accept
 _SECONDS = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 
@@ -46,10 +47,7 @@ def _connect_failed(session: Session, received: Received) -> bool:
     (code,) = struct.unpack("=i", msg.data)
     if code == 0:
         return False
-    try:
-        session.diag.warn("connect", OSError(fbsd_to_host_errno(code), ""))
-    except ValueError:
-        session.diag.warnx(f"connect: FreeBSD errno {code}")
+    session.diag.warnx(f"connect: {fbsd_strerror(code)}")  # FreeBSD's words for FreeBSD's errno
     return True
 
 
@@ -81,7 +79,11 @@ def _seconds_text(value: float) -> str:
 def msg_cmd(session: Session, argv: List[str]) -> int:
     args = argv[1:]
     wait: Optional[float] = None
-    if len(args) >= 2 and args[0] == "-w" and _SECONDS.match(args[1]):
+    if len(args) >= 2 and args[0] == "-w":
+        if not _SECONDS.match(args[1]) or float(args[1]) > MAX_WAIT:
+            session.diag.warnx(f"msg -w: \"{args[1]}\" is not a number of seconds from 0 to {MAX_WAIT:g}"
+                               " (e.g. msg -w 5 ks: connect inet/127.0.0.1:7)")
+            return USAGE
         wait, args = float(args[1]), args[2:]
     if len(args) < 2:
         return USAGE
@@ -93,7 +95,7 @@ def msg_cmd(session: Session, argv: List[str]) -> int:
             return _await_async(session, path, wait)
         if exc.errno == errno.EINPROGRESS:
             session.diag.warn("send msg", exc)
-            session.diag.warnx(f"the node answers later; \"msg -w SECONDS {path} ...\" waits for that reply")
+            session.diag.hint(f"the node answers later; \"msg -w SECONDS {path} ...\" waits for that reply")
         else:
             report(session, "send msg", exc, path, ascii_args=True)
         return ERROR
@@ -147,11 +149,11 @@ def write_cmd(session: Session, argv: List[str]) -> int:
             packet.append(value & 0xFF)
         data = bytes(packet)
     try:
-        ng.NgSendData(session.ds, hook, data)
+        ng.NgSendData(session.data_socket(), hook, data)
     except OSError as exc:
         session.diag.warn(f"writing to hook \"{hook}\"", exc)
         if exc.errno == errno.EHOSTUNREACH:
-            session.diag.warnx(f"this tool's node has no hook \"{hook}\" (\"show .\" lists its hooks)")
+            session.diag.hint(f"this tool's node has no hook \"{hook}\" (\"show .\" lists its hooks)")
         return ERROR
     return OK
 

@@ -18,9 +18,11 @@ from typing import List, Optional
 from .. import libnetgraph as ng
 from ..abi import Connect
 from ..abi.constants import NG_HOOKSIZ, NG_PATHSIZ, NGM_CONNECT, NGM_GENERIC_COOKIE
+from ..errors import UnavailableError
 from .command import bsd_getopt
 from .common import (
-    EX_OSERR, EX_USAGE, Diag, default_sigpipe, fileno, progname, raw_word, set_latin1_stdio,
+    EX_OSERR, EX_USAGE, Diag, default_sigpipe, guarded, progname, raw_word, set_latin1_stdio,
+    version_text,
 )
 from .diagnose import explain, on_freebsd, socket_node_problem
 from .fmt import dump_ascii
@@ -50,7 +52,7 @@ def _write_all(fd: int, data: bytes) -> None:
 class Hook:
     """The relay between the user's descriptors and the socket node's hook."""
 
-    def __init__(self, diag: Diag, ds: object, infd: int, outfd: int, ascii_dump: bool, loop: bool) -> None:
+    def __init__(self, diag: Diag, ds: int, infd: int, outfd: int, ascii_dump: bool, loop: bool) -> None:
         self.diag, self.ds, self.infd, self.outfd = diag, ds, infd, outfd
         self.ascii_dump, self.loop = ascii_dump, loop
 
@@ -89,7 +91,7 @@ class Hook:
             raise Fatal(f"write(hook): {os.strerror(exc.errno or 0)}") from exc
 
     def relay(self, read_input: bool) -> None:
-        ds = fileno(self.ds)
+        ds = self.ds
         fds = [ds, self.infd] if read_input else [ds]
         while True:
             try:
@@ -102,7 +104,7 @@ class Hook:
                 self.from_user()
 
 
-def _send_messages(cs: object, path: str, messages: List[str]) -> None:
+def _send_messages(cs: int, path: str, messages: List[str]) -> None:
     for text in messages:
         try:
             ng.NgSendAsciiMsg(cs, path, text)
@@ -120,7 +122,7 @@ def _run_program(hook: Hook, program: List[str], read_input: bool) -> int:
     program closes its end.
     """
     if on_freebsd():
-        ds = fileno(hook.ds)
+        ds = hook.ds
         os.close(0)
         os.close(1)
         if read_input:
@@ -156,16 +158,21 @@ def _run_program(hook: Hook, program: List[str], read_input: bool) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+@guarded("pynghook")
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     diag = Diag(progname(argv[0] if argv else None, "pynghook"))
     set_latin1_stdio()
     default_sigpipe()
-    parsed = bsd_getopt(diag, argv[1:], "aedlm:nsS")
+    if argv[1:2] == ["--version"]:
+        sys.stdout.write(version_text(diag.prog))
+        return 0
+    parsed = bsd_getopt(diag, argv[1:], "aedlm:nsSv")
     if parsed is None:
         return _usage(diag.prog)
     opts, args = parsed
     flags = {flag for flag, _ in opts}
+    diag.hints = diag.hints or "-v" in flags
     messages = [raw_word(value) for flag, value in opts if flag == "-m"]
     infd, outfd = 0, 1
     for flag, _ in opts:
@@ -191,19 +198,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         cs, ds = ng.NgMkSockNode(None)
     except OSError as exc:
-        diag.warnx("can't get sockets")
-        hint = socket_node_problem(exc)
-        if hint:
-            diag.warnx(hint)
+        if isinstance(exc, UnavailableError):  # no FreeBSD counterpart: say what is missing
+            diag.warn("can't get sockets", exc)
+        else:
+            diag.warnx("can't get sockets")
+        diag.hint(socket_node_problem(exc))
         return EX_OSERR
     body = Connect(path[:NG_PATHSIZ - 1], OUR_HOOK, hookname[:NG_HOOKSIZ - 1]).encode()
     try:
         ng.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_CONNECT, body)
     except OSError as exc:
         diag.warnx("can't connect to node")
-        hint = explain(Session(cs, ds, diag), exc, ".", relpath=path)
-        if hint:
-            diag.warnx(hint)
+        if diag.hints:
+            diag.hint(explain(Session(cs, ds, diag), exc, ".", relpath=path))
         return EX_OSERR
     hook = Hook(diag, ds, infd, outfd, "-a" in flags, "-l" in flags)
     read_input = "-n" not in flags

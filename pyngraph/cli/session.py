@@ -18,7 +18,7 @@ from typing import Deque, Optional, TextIO, Tuple
 from .. import libnetgraph as ng
 from ..abi import NgMesg
 from ..abi.constants import NGF_RESP
-from .common import Diag, fileno
+from .common import Diag
 
 # Command results, as ngctl's CMDRTN_*
 OK, USAGE, ERROR, QUIT = 0, 1, 2, 3
@@ -29,12 +29,18 @@ Received = Tuple[NgMesg, str]
 class Session:
     """The control and data sockets of one tool, its stdout and its diagnostics."""
 
-    def __init__(self, cs: object, ds: object, diag: Diag) -> None:
+    def __init__(self, cs: int, ds: Optional[int], diag: Diag) -> None:
         self.cs = cs
         self.ds = ds
         self.diag = diag
         self.pending: Deque[Received] = collections.deque()
         self.lock = threading.RLock()  # held by whoever owns the sockets right now
+
+    def data_socket(self) -> int:
+        """The data socket (the tools that read or write packets make one)."""
+        if self.ds is None:
+            raise RuntimeError("this tool's socket node has no data socket")
+        return self.ds
 
     @property
     def out(self) -> TextIO:
@@ -44,7 +50,7 @@ class Session:
 
     def socket_readable(self, timeout: Optional[float] = 0.0) -> bool:
         """Whether the control socket has a message (within ``timeout`` seconds; None: wait)."""
-        ready, _, _ = select.select([fileno(self.cs)], [], [], timeout)
+        ready, _, _ = select.select([self.cs], [], [], timeout)
         return bool(ready)
 
     def has_message(self) -> bool:

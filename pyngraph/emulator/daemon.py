@@ -1,18 +1,23 @@
 """``pyngraph-emud``: one emulated netgraph shared by every process that connects.
 
-Usage: ``pyngraph-emud --socket PATH [--group NAME] [--max-nodes N] [--max-queued BYTES]
-[--max-msg BYTES]``.  Clients reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
+Usage: ``pyngraph-emud [--socket PATH] [--group NAME] [limits] [--idle-exit SECONDS]
+[--status | --stop]`` (``--help`` lists every per-client ``--max-*`` and daemon-wide
+``--total-*`` limit).  PATH defaults to this user's socket (:mod:`.rundir`), where
+clients look when ``PYNGRAPH_EMULATOR`` is unset (the first client starts the daemon
+there); others reach it with ``PYNGRAPH_EMULATOR=PATH`` (or
 ``set_backend("emulated", socket_path=PATH)``); each of their netgraph
-sockets is one connection to PATH.  When a client exits, its descriptors
+sockets is one connection to PATH.  ``--idle-exit`` makes it leave after that
+long without a client and without a node.  When a client exits, its descriptors
 close and its socket nodes shut down as on FreeBSD.
 
 PATH is created mode 0600 (0660 and the group NAME with ``--group``); a
 connecting process must be root, the daemon's user or (with ``--group``) a
 member of NAME, else its first request fails with EPERM and the refusal is
-logged.  Per-client limits are described in :mod:`.limits`.  SIGINT/SIGTERM
-shut the graph down, remove PATH and print ``stopped (kernel errors: N)``;
-SIGUSR1 prints the current statistics.  A kernel error is an unexpected
-exception the kernel caught and logged: a bug, never a client's fault.
+logged.  What each may touch, and the limits, are described in
+:mod:`.limits`.  SIGINT/SIGTERM shut the graph down, remove PATH and print
+``stopped (kernel errors: N)``; SIGUSR1 prints the current statistics.  A
+kernel error is an unexpected exception the kernel caught and logged: a bug,
+never a client's fault.
 """
 
 from __future__ import annotations
@@ -22,14 +27,20 @@ import errno
 import grp
 import logging
 import os
+import resource
+import select
 import signal
 import socket
 import stat
 import sys
+import threading
+import time
 from typing import List, Optional
 
 from ..abi.constants import Errno
-from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, RefusedChannel, peer_credentials
+from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, peer_credentials, refuse
+from .control import EX_CANTCREAT, Parser, refusal, seconds, status, stop, version
+from .rundir import default_socket
 
 log = logging.getLogger("pyngraph.emulator.daemon")
 
@@ -93,18 +104,42 @@ def _listen(path: str, group_gid: Optional[int]) -> socket.socket:
     return listener
 
 
+_SPARE_FDS = 64  # at most: descriptors kept for the daemon's own needs and the ksockets' sockets
+
+
+def _channel_budget(wanted: int) -> int:
+    """The channels the daemon can hold: ``wanted``, lowered to fit its descriptor limit.
+
+    The soft limit is first raised to the hard one; each netgraph socket holds
+    two descriptors (its channel and its descriptor's kernel end), and a
+    reserve is kept so that a client over the budget is still answered.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (OSError, ValueError):
+            pass
+    room = max(1, (soft - min(_SPARE_FDS, soft // 4)) // 2) if soft != resource.RLIM_INFINITY else wanted
+    return min(wanted, room) if wanted else room
+
+
 class Daemon:
     """The daemon's state: its kernel, listener, peer policy and error count."""
 
     def __init__(self, path: str, limits: Limits = Limits(), group: Optional[str] = None,
-                 kernel: Optional[LimitedKernel] = None) -> None:
+                 kernel: Optional[LimitedKernel] = None, idle_exit: float = 0) -> None:
         self.path = path
+        self.idle_exit = idle_exit  # seconds without client and node before leaving (0: never)
+        self._done = threading.Event()
         self.kernel = kernel or LimitedKernel(limits)
         gid = None if group is None else grp.getgrnam(group).gr_gid
         self.group_gid = gid
         self.policy = PeerPolicy(os.geteuid(), gid)
         self.errors = KernelErrors()
         self.refused = 0
+        self.total_channels = _channel_budget(self.kernel.limits.total_channels)
         self._listener: Optional[socket.socket] = None
         self._reserve: Optional[int] = None  # a spare descriptor, given up to refuse with EMFILE
         self._accepting = False
@@ -143,12 +178,27 @@ class Daemon:
             return
         cred = peer_credentials(conn)
         if not self.policy.allows(cred):
-            self.refused += 1
-            log.warning("refused pid %d uid %d gid %d: not root, the owner or the group",
-                        cred.pid, cred.uid, cred.gid)
-            RefusedChannel(self.kernel, conn, Errno.EPERM)
+            self._refuse(conn, Errno.EPERM, f"pid {cred.pid} uid {cred.uid} gid {cred.gid} is not root, "
+                                            "the daemon's owner or a member of its --group")
             return
-        LimitedChannel(self.kernel, conn, cred, self._channel_closed)
+        kernel = self.kernel
+        limits = kernel.limits
+        client = kernel.client(cred)
+        if limits.max_channels and client.channels >= limits.max_channels:
+            self._refuse(conn, Errno.EMFILE, f"client pid {cred.pid} has {limits.max_channels} "
+                                             "netgraph sockets open (--max-channels)")
+            kernel._drop_if_idle(client)
+        elif self.total_channels and len(kernel.channels) >= self.total_channels:
+            self._refuse(conn, Errno.EMFILE, f"the daemon has {self.total_channels} netgraph sockets "
+                                             "open (--total-channels)")
+            kernel._drop_if_idle(client)
+        else:
+            LimitedChannel(kernel, conn, client, self._channel_closed)
+
+    def _refuse(self, conn: socket.socket, fbsd_errno: int, reason: str) -> None:
+        self.refused += 1
+        log.warning("refused %s", reason)
+        refuse(conn, fbsd_errno, reason)
 
     def _out_of_descriptors(self, exc: OSError) -> None:
         """No descriptor for a new client: refuse one with EMFILE, stop accepting until one frees."""
@@ -163,7 +213,8 @@ class Daemon:
         except OSError:
             self._open_reserve()
             return
-        RefusedChannel(self.kernel, conn, Errno.EMFILE, self._channel_closed)
+        refuse(conn, Errno.EMFILE, "the daemon is out of descriptors")
+        self._open_reserve()
 
     def _channel_closed(self) -> None:
         if self._listener is None:
@@ -176,8 +227,9 @@ class Daemon:
 
     def stats(self) -> str:
         kernel = self.kernel
+        kernel.sweep_clients()
         return (f"clients {len(kernel.clients)} nodes {len(kernel.nodes)} channels {len(kernel.channels)} "
-                f"refused {self.refused} kernel errors: {self.errors.count}")
+                f"hooks {kernel.hook_count} refused {self.refused} kernel errors: {self.errors.count}")
 
     def _ask_stats(self, signum: int, frame: object) -> None:
         """SIGUSR1: print the statistics from the loop, between two pieces of kernel work."""
@@ -191,10 +243,27 @@ class Daemon:
             self._stats_r.recv(64)
         except BlockingIOError:
             return
-        self.kernel.drain()
+        self.kernel.drain(everything=True)
         print(f"pyngraph-emud: {self.stats()}", flush=True)
 
     # --- running ---------------------------------------------------------------------
+
+    def _idle(self) -> bool:
+        """No node, no client, and no client waiting to be accepted."""
+        if self.kernel.nodes or self.kernel.channels or self._listener is None:
+            return False
+        return not select.select([self._listener], [], [], 0)[0]
+
+    def _watch_idle(self) -> None:
+        """Stop the kernel once it has been idle for ``idle_exit`` seconds (a thread)."""
+        since = time.monotonic()
+        while not self._done.wait(min(1.0, self.idle_exit / 4)):
+            if not self.kernel.call(self._idle):
+                since = time.monotonic()
+            elif time.monotonic() - since >= self.idle_exit:
+                log.warning("idle for %g s with no client and no node: leaving", self.idle_exit)
+                self.kernel.request_stop()
+                return
 
     def run(self) -> None:
         """Serve on this thread until SIGINT/SIGTERM (or :meth:`Kernel.request_stop`)."""
@@ -207,9 +276,15 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGUSR1, self._ask_stats)
         print(f"pyngraph-emud: listening on {self.path}", flush=True)
+        watcher = threading.Thread(target=self._watch_idle, name="idle-exit", daemon=True)
+        if self.idle_exit > 0:
+            watcher.start()
         try:
             self.kernel.run()
         finally:
+            self._done.set()
+            if watcher.is_alive():
+                watcher.join()
             self._watch_listener(False)
             self._listener.close()
             self._listener = None
@@ -232,9 +307,9 @@ class Daemon:
 
 
 def serve(path: str, kernel: Optional[LimitedKernel] = None, limits: Limits = Limits(),
-          group: Optional[str] = None) -> None:
-    """Run a kernel on this thread, accepting clients at ``path``, until SIGINT/SIGTERM."""
-    Daemon(path, limits, group, kernel).run()
+          group: Optional[str] = None, idle_exit: float = 0) -> None:
+    """Run a kernel on this thread, accepting clients at ``path``, until SIGINT/SIGTERM (or idle)."""
+    Daemon(path, limits, group, kernel, idle_exit).run()
 
 
 def _size(text: str) -> int:
@@ -261,30 +336,68 @@ def _count(text: str) -> int:
     return value
 
 
+_LIMIT_HELP = {  # Limits field -> (kind, what it bounds, errno over it)
+    "max_nodes": (_count, "nodes of one client (its socket nodes, MKPEER peers, accepted clones)", "ENOMEM"),
+    "max_hooks": (_count, "hooks one client made", "ENOMEM"),
+    "max_channels": (_count, "netgraph sockets one client has open", "EMFILE"),
+    "max_queued": (_size, "socket-buffer bytes one client's sockets reserve", "ENOBUFS"),
+    "max_msg": (_size, "bytes of the largest control message, at most 20480", "EMSGSIZE"),
+    "total_nodes": (_count, "nodes of the whole daemon", "ENOMEM"),
+    "total_hooks": (_count, "hooks of the whole daemon", "ENOMEM"),
+    "total_channels": (_count, "netgraph sockets of the whole daemon (lowered to fit the descriptor limit)",
+                       "EMFILE"),
+    "total_queued": (_size, "socket-buffer bytes of the whole daemon", "ENOBUFS"),
+}
+
+
+def _limit_options(parser: argparse.ArgumentParser, defaults: Limits) -> None:
+    for name, (kind, what, over) in _LIMIT_HELP.items():
+        flag = "--" + name.replace("_", "-")
+        default = getattr(defaults, name)
+        parser.add_argument(flag, type=kind, default=default, metavar="BYTES" if kind is _size else "N",
+                            help=f"{what}; 0: unlimited (default {default}); over it: {over}")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     defaults = Limits()
-    parser = argparse.ArgumentParser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--socket", required=True, metavar="PATH", help="AF_UNIX socket to listen on")
+    parser = Parser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--socket", metavar="PATH",
+                        help=f"AF_UNIX socket to listen on (default: this user's, {default_socket()})")
     parser.add_argument("--group", metavar="NAME",
                         help="also admit members of group NAME (the socket becomes 0660, group NAME)")
-    parser.add_argument("--max-nodes", type=_count, default=defaults.max_nodes, metavar="N",
-                        help=f"nodes per client, 0: unlimited (default {defaults.max_nodes}); over: ENOMEM")
-    parser.add_argument("--max-queued", type=_size, default=defaults.max_queued, metavar="BYTES",
-                        help="socket-buffer bytes per client, 0: unlimited (default 64M); over: ENOBUFS")
-    parser.add_argument("--max-msg", type=_size, default=defaults.max_msg, metavar="BYTES",
-                        help=f"largest control message, at most (and by default) {defaults.max_msg}; "
-                             "over: EMSGSIZE")
+    _limit_options(parser, defaults)
+    parser.add_argument("--idle-exit", type=seconds, default=0.0, metavar="SECONDS",
+                        help="leave after SECONDS with no client and no node (default 0: never)")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--status", action="store_true", help="say whether a daemon answers at PATH (69: none)")
+    action.add_argument("--stop", action="store_true", help="stop the daemon at PATH (SIGTERM) and wait for it")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log kernel events to stderr")
     args = parser.parse_args(argv)
+    if not 0 < args.max_msg <= defaults.max_msg:
+        parser.error(f"--max-msg must be between 1 and {defaults.max_msg} bytes (netgraph's largest datagram)")
     if args.group is not None:
         try:
             grp.getgrnam(args.group)
         except KeyError:
             parser.error(f"no group named {args.group!r}")
+    path = args.socket or default_socket()
+    if args.status:
+        return status(path)
+    if args.stop:
+        return stop(path)
+    refused = refusal(path, make_folder=args.socket is None)
+    if refused:
+        print(f"pyngraph-emud: {refused[1]}", file=sys.stderr)
+        return refused[0]
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="pyngraph-emud: %(message)s", stream=sys.stderr)
-    limits = Limits(args.max_nodes, args.max_queued, args.max_msg)
-    serve(args.socket, limits=limits, group=args.group)
+    limits = Limits(**{name: getattr(args, name) for name in _LIMIT_HELP})
+    try:
+        serve(path, limits=limits, group=args.group, idle_exit=args.idle_exit)
+    except OSError as exc:
+        print(f"pyngraph-emud: cannot listen at {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EX_CANTCREAT
     return 0
 
 

@@ -117,7 +117,7 @@ def _listhooks(kernel: Kernel, node: Node, item: MsgItem) -> Result:
 
 
 def _namelist(kernel: Kernel, node: Node, item: MsgItem, named_only: bool) -> Result:
-    everyone = list(kernel.nodes.values())
+    everyone = [n for n in kernel.nodes.values() if kernel.visible(n)]
     nodes = [n for n in everyone if n.valid and (n.name or not named_only)]
     body = abi.NameList([nodeinfo(n) for n in nodes]).encode()
     # LISTNODES sizes its reply for every node, dying ones included.
@@ -136,7 +136,8 @@ def _listnodes(kernel: Kernel, node: Node, item: MsgItem) -> Result:
 def _listtypes(kernel: Kernel, node: Node, item: MsgItem) -> Result:
     counts: Dict[str, int] = {}
     for n in kernel.nodes.values():
-        counts[n.type_name] = counts.get(n.type_name, 0) + 1
+        if kernel.visible(n):
+            counts[n.type_name] = counts.get(n.type_name, 0) + 1
     types = [abi.TypeInfo(name, counts.get(name, 0)) for name in reversed(list(kernel.types))]
     return node.respond(item, abi.TypeList(types).encode())
 

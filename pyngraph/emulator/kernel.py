@@ -23,6 +23,7 @@ import select
 import selectors
 import socket
 import threading
+import time
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Type
 
@@ -44,6 +45,7 @@ _DIRECT_BUDGET = 256
 _MAX_QUEUED_DATA = 4096  # net.graph.maxdata: queued packets; beyond it a packet is dropped (ENOBUFS)
 _RXBUF = 65536 + 512  # > transport.MAX_FRAME: any datagram a user or ksocket sends
 _DRAIN_LIMIT = 100_000  # items one drain may run; bounds livelocked loops (echo <-> echo)
+_SLICE = 0.0002  # seconds of queued work the loop runs before it looks at the descriptors again
 
 Callback = Callable[[], Any]
 
@@ -130,6 +132,61 @@ class _Poller:
             self._selector.close()
 
 
+Item = Tuple[Optional["Node"], Callable[..., Any], Tuple[Any, ...], Optional["Watch"]]
+
+
+class Lanes:
+    """The item queue: one FIFO per lane, the lanes served in turn.
+
+    A lane is whatever :meth:`Kernel.lane_of` says the work belongs to (the
+    daemon: one per client, so one client's storm never queues ahead of
+    another's request); the plain kernel has a single lane, a plain FIFO.
+    """
+
+    __slots__ = ("_fifos", "_turns", "count")
+
+    def __init__(self) -> None:
+        self._fifos: Dict[Any, Deque[Item]] = {}
+        self._turns: Deque[Any] = deque()  # lanes with items, the next to serve first
+        self.count = 0
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def append(self, item: Item, lane: Any = None) -> None:
+        fifo = self._fifos.get(lane)
+        if fifo is None:
+            fifo = self._fifos[lane] = deque()
+            self._turns.append(lane)
+        fifo.append(item)
+        self.count += 1
+
+    def pop(self) -> Item:
+        """The next item of the lane whose turn it is (the lane then goes to the back)."""
+        lane = self._turns[0]
+        fifo = self._fifos[lane]
+        item = fifo.popleft()
+        self.count -= 1
+        if fifo:
+            self._turns.rotate(-1)
+        else:
+            self._turns.popleft()
+            del self._fifos[lane]
+        return item
+
+    def pop_lane(self, lane: Any) -> Optional[Item]:
+        """The next item of one lane (None: it has none)."""
+        fifo = self._fifos.get(lane)
+        if fifo is None:
+            return None
+        item = fifo.popleft()
+        self.count -= 1
+        if not fifo:
+            del self._fifos[lane]
+            self._turns.remove(lane)
+        return item
+
+
 class Watch:
     """A descriptor in the kernel's event loop and its callbacks."""
 
@@ -171,8 +228,9 @@ class Kernel:
         self.types: Dict[str, Type[Node]] = {}
         self.channels: Set[Any] = set()  # open client channels (transport.ServerChannel)
         self.current_source: Optional[Watch] = None
+        self.refusal: Optional[NetgraphError] = None  # the error of the last message refused (its reason)
         self._last_id = 0
-        self._queue: Deque[Tuple[Optional[Node], Callable[..., Any], tuple, Optional[Watch]]] = deque()
+        self._queue = Lanes()
         self._depth = 0
         self._direct = 0  # direct data calls since the outermost one began
         self._queued_data = 0  # packets waiting in the queue
@@ -313,7 +371,7 @@ class Kernel:
                         self._dispatch(watch, watch.on_readable)
                 retired.clear()  # level-triggered: a real event comes again on the next poll
                 if self._queue:
-                    self.drain()
+                    self._run_slice()
 
     def bug(self, what: str, *args: Any) -> None:
         """Count and log an exception caught where none should occur (a bug, not bad input)."""
@@ -383,28 +441,58 @@ class Kernel:
 
     def queue_call(self, node: Optional[Node], fn: Callable[..., Any], *args: Any) -> None:
         """Queue ``fn(*args)``; dropped if ``node`` is given and no longer valid when it runs."""
-        self._queue.append((node, fn, args, self.current_source))
+        source = self.current_source
+        self._queue.append((node, fn, args, source), self.lane_of(source))
 
-    def drain(self) -> None:
-        """Run queued items until the queue is empty (bounded, see ``_DRAIN_LIMIT``)."""
+    def lane_of(self, source: Optional[Watch]) -> Any:
+        """The lane of the queue that work coming from ``source`` waits in (here: one for all)."""
+        return None
+
+    def drain(self, everything: bool = False) -> None:
+        """Run queued items until none is left (bounded, see ``_DRAIN_LIMIT``).
+
+        Inside a piece of work that has a source (a request, a descriptor's
+        callback) only that source's lane is drained, unless ``everything``:
+        what the work queued is done, and other lanes' work never delays it.
+        """
+        source = self.current_source
+        lane = None if source is None else self.lane_of(source)
+        one_lane = source is not None and not everything
         queue = self._queue
-        saved = self.current_source
         try:
             for _ in range(_DRAIN_LIMIT):
                 if not queue:
                     return
-                node, fn, args, source = queue.popleft()
-                if node is not None and not node.valid:
-                    if fn == self._rcvdata_queued:
-                        self._queued_data -= 1
-                    continue
-                self.current_source = source
-                try:
-                    fn(*args)
-                except Exception:
-                    self.bug("queued item %r failed", fn)
+                item = queue.pop_lane(lane) if one_lane else queue.pop()
+                if item is None:
+                    return
+                self._run_item(item)
         finally:
-            self.current_source = saved
+            self.current_source = source
+
+    def _run_slice(self) -> None:
+        """The loop's share of queued work: lanes in turn, for about ``_SLICE`` seconds."""
+        queue = self._queue
+        end = time.monotonic() + _SLICE
+        try:
+            while queue:
+                self._run_item(queue.pop())
+                if time.monotonic() >= end:
+                    return
+        finally:
+            self.current_source = None
+
+    def _run_item(self, item: Item) -> None:
+        node, fn, args, source = item
+        if node is not None and not node.valid:
+            if fn == self._rcvdata_queued:
+                self._queued_data -= 1
+            return
+        self.current_source = source
+        try:
+            fn(*args)
+        except Exception:
+            self.bug("queued item %r failed", fn)
 
     # --- types and nodes ----------------------------------------------------------------
 
@@ -414,9 +502,13 @@ class Kernel:
             raise fbsd_error(Errno.EEXIST, f"type {cls.type_name!r} already installed")
         self.types[cls.type_name] = cls
 
-    def make_node(self, type_name: str) -> Node:
-        """Create a node of ``type_name`` and run its constructor (ENXIO: no such type)."""
-        node = self.make_node_common(type_name)
+    def make_node(self, type_name: str, for_node: Optional[Node] = None) -> Node:
+        """Create a node of ``type_name`` and run its constructor (ENXIO: no such type).
+
+        ``for_node``: the node on whose behalf the kernel makes it (an accepted
+        connection's clone), whose owner then owns it too.
+        """
+        node = self.make_node_common(type_name, for_node)
         try:
             check(node.constructor())
         except BaseException:
@@ -424,7 +516,7 @@ class Kernel:
             raise
         return node
 
-    def make_node_common(self, type_name: str) -> Node:
+    def make_node_common(self, type_name: str, for_node: Optional[Node] = None) -> Node:
         """Create a node without running the type's constructor (ng_socket's attach)."""
         cls = self.types.get(type_name)
         if cls is None:
@@ -446,6 +538,13 @@ class Kernel:
         self.nodes.pop(node.id, None)
         if node.name and self.names.get(node.name) is node:
             del self.names[node.name]
+
+    def check_access(self, node: Node, path: str) -> None:
+        """Refuse (EPERM) a user's path that reaches a node the user may not touch; anyone may here."""
+
+    def visible(self, node: Node) -> bool:
+        """Whether the user whose request runs may see ``node`` in a list; everyone here."""
+        return True
 
     def node_by_id(self, node_id: int) -> Optional[Node]:
         node = self.nodes.get(node_id)
@@ -605,6 +704,7 @@ class Kernel:
         except Exception as exc:
             if not isinstance(exc, NetgraphError):
                 self.bug("message to %r failed", node)
+            self.refusal = exc if isinstance(exc, NetgraphError) else None
             return errno_of(exc)
 
     def queue_msg(self, dest_id: int, msg: Any, retaddr: int, lasthook: Optional[Hook] = None) -> int:
@@ -612,7 +712,9 @@ class Kernel:
         node = self.nodes.get(dest_id)
         if node is None or not node.valid:
             return Errno.EINVAL
-        self._queue.append((node, self.deliver_msg, (node, MsgItem(msg, retaddr, lasthook)), self.current_source))
+        source = self.current_source
+        self._queue.append((node, self.deliver_msg, (node, MsgItem(msg, retaddr, lasthook)), source),
+                           self.lane_of(source))
         return 0
 
     def forward_msg(self, hook: Hook, item: MsgItem) -> int:

@@ -62,7 +62,14 @@ def find_node(kernel: Kernel, name: str, here: Optional[Node]) -> Optional[Node]
     node_id = decode_id(name)
     if node_id:
         return kernel.node_by_id(node_id)
-    return kernel.node_by_name(name)
+    node = kernel.node_by_name(name)
+    if node is None:  # a type whose nodes come with host objects (ether) may attach one now
+        for cls in list(kernel.types.values()):
+            attach = getattr(cls, "node_for_name", None)
+            node = attach(kernel, name) if attach is not None else None
+            if node is not None:
+                break
+    return node
 
 
 def resolve(kernel: Kernel, here: Optional[Node], path: str) -> Tuple[Node, Optional[Hook]]:
@@ -92,4 +99,5 @@ def resolve(kernel: Kernel, here: Optional[Node], path: str) -> Tuple[Node, Opti
         if not peer.node.valid:
             raise fbsd_error(Errno.ENXIO, f"node {peer.node.path} is going away", path=path)
         node, lasthook = peer.node, peer
+    kernel.check_access(node, path)
     return node, lasthook

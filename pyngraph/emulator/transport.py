@@ -54,7 +54,8 @@ OP_SEND = ord("S")  # body: u8 length, sg_data, message
 OP_SOCKNAME = ord("N")  # reply body: the 34-byte sockaddr_ng
 OP_CLOSE = ord("X")
 
-STATUS = ord("R")
+STATUS = ord("R")  # an error status's body: the reason, for the errnos in EXPLAINED
+EXPLAINED = frozenset((Errno.EPERM, Errno.ENOMEM, Errno.ENOBUFS, Errno.EMFILE, Errno.ENFILE, Errno.EMSGSIZE))
 UPDATE = ord("U")
 UPD_ATTACHED = 1  # the data socket is attached to a node
 UPD_CONNECTED = 2  # SS_ISCONNECTED: the node has exactly one hook (plain send() allowed)
@@ -172,11 +173,18 @@ class ServerChannel:
             for fd in fds:
                 socket.close(fd)
             return int(Errno.EPIPE), b""
+        kernel = self.kernel
+        kernel.refusal = None
         try:
             body = self._request(op, body, fds)
             errno = 0
         except NetgraphError as exc:
-            body, errno = b"", int(exc.fbsd_errno or Errno.EINVAL)
+            errno = int(exc.fbsd_errno or Errno.EINVAL)
+            # A refusal by the daemon's rules carries its reason (a message handler's, if it
+            # refused); the user's error names it.
+            refusal = kernel.refusal
+            detail = exc.detail or (refusal.detail if refusal is not None and refusal.fbsd_errno == errno else None)
+            body = detail.encode("utf-8", "replace")[:512] if detail and errno in EXPLAINED else b""
         except Exception:  # a bug, but the user must still get an answer
             self.kernel.bug("request %r failed", chr(op))
             body, errno = b"", int(Errno.EINVAL)

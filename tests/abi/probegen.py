@@ -45,6 +45,14 @@ HEADERS = (
     "netgraph/ng_echo.h",
     "netgraph/ng_hole.h",
     "netgraph/ng_tee.h",
+    "net/if.h",
+    "net/ethernet.h",
+    "netgraph/ng_iface.h",
+    "netgraph/ng_eiface.h",
+    "netgraph/ng_ether.h",
+    "netgraph/ng_bridge.h",
+    "netgraph/ng_one2many.h",
+    "netgraph/ng_vlan.h",
 )
 
 # Constants no user-level header defines, so the probe cannot check them.

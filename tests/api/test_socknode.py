@@ -14,7 +14,8 @@ import pytest
 from pyngraph.abi import NodeInfo
 from pyngraph.api import SockNode
 from pyngraph.errors import (
-    HookExistsError, InvalidArgumentError, NameInUseError, NoSuchNodeError, NotConnectedError, TimedOutError,
+    HookExistsError, InvalidArgumentError, NameInUseError, NoSuchNodeError, NoSuchTypeError, NotConnectedError,
+    TimedOutError,
 )
 
 
@@ -99,7 +100,7 @@ def test_errors_name_errno_path_and_command(sock: SockNode) -> None:
     assert err.errno == errno.ENOENT and err.path == "no-such-node:" and err.command == "nodeinfo"
     assert "'no-such-node:'" in str(err) and "did not resolve" in str(err)
 
-    with pytest.raises(NoSuchNodeError, match="node type 'nosuchtype'"):
+    with pytest.raises(NoSuchTypeError, match="no node type 'nosuchtype'"):
         sock.mkpeer(".", "nosuchtype", "x", "y")
 
     sock.mkpeer(".", "hub", "dup", "a")

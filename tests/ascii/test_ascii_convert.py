@@ -34,7 +34,8 @@ def errno_of(fn) -> int:
 
 
 def test_cmdlists_cover_the_emulated_types() -> None:
-    assert set(CMDLISTS) == {"ksocket", "socket", "hub", "echo", "hole", "tee"}
+    assert set(CMDLISTS) == {"ksocket", "socket", "hub", "echo", "hole", "tee", "iface", "eiface", "ether",
+                             "bridge", "one2many", "vlan"}
     assert [c.name for c in CMDLISTS["ksocket"]] == [
         "bind", "listen", "accept", "connect", "getname", "getpeername", "setopt", "getopt"]
     assert len(CMDLISTS["socket"]) == 0 and len(CMDLISTS["echo"]) == 0

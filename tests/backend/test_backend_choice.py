@@ -46,3 +46,25 @@ def test_environment_picks_the_backend_in_a_fresh_process(env: dict, expected: s
     out = subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True,
                          text=True, timeout=30, check=True).stdout.strip()
     assert out == expected
+
+
+def test_freebsd_defaults_to_the_kernel_whether_or_not_it_is_ready(monkeypatch) -> None:
+    """No silent fallback: on FreeBSD the default is the kernel; the emulation only when asked."""
+    monkeypatch.delenv("PYNGRAPH_BACKEND", raising=False)
+    monkeypatch.setattr(sys, "platform", "freebsd14")
+    assert backends.default_backend_name() == "freebsd"
+    monkeypatch.setenv("PYNGRAPH_BACKEND", "emulated")
+    assert backends.default_backend_name() == "emulated"
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("PYNGRAPH_BACKEND")
+    assert backends.default_backend_name() == "emulated"
+
+
+@pytest.mark.skipif(sys.platform.startswith("freebsd"), reason="checks the refusal off FreeBSD")
+@pytest.mark.parametrize("name", ["freebsd", "freebsd-sockets"])
+def test_an_unusable_kernel_backend_is_one_line_from_the_tools(name: str) -> None:
+    env = dict(os.environ, PYNGRAPH_BACKEND=name)
+    done = subprocess.run([sys.executable, "-m", "pyngraph.cli.ngctl", "list"], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 71 and done.stdout == ""
+    assert done.stderr.startswith("pyngctl: not FreeBSD: ") and done.stderr.count("\n") == 1

@@ -22,7 +22,7 @@ def golden(name: str) -> str:
 
 def tool_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env.pop("PYNGRAPH_EMULATOR", None)
+    env["PYNGRAPH_EMULATOR"] = "inprocess"
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("PYNGRAPH_BACKEND", "emulated")
     env.update(extra or {})

@@ -161,7 +161,8 @@ def test_pynghook_failures(emud, args, status, first):
 
 
 def test_pynghook_names_what_did_not_resolve(emud):
-    done = run_tool("nghook", ["nosuch:"], env=emud)
+    assert run_tool("nghook", ["nosuch:"], env=emud).stderr.decode() == "pynghook: can't connect to node\n"
+    done = run_tool("nghook", ["-v", "nosuch:"], env=emud)
     assert done.stderr.decode().splitlines()[1] == 'pynghook: "nosuch:": no node is named "nosuch"'
 
 

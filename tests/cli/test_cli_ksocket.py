@@ -19,8 +19,8 @@ def ksocket_type():
         pytest.skip("node type ksocket is not available in the emulator")
 
 
-def script(text: str):
-    return run_tool("ngctl", ["-f", "-"], stdin=text.encode())
+def script(text: str, *options: str):
+    return run_tool("ngctl", [*options, "-f", "-"], stdin=text.encode())
 
 
 def ksocket_id(stdout: str) -> int:
@@ -41,9 +41,11 @@ def test_getname_reply_waited_for():
 def test_tcp_connect_without_wait_fails_as_ngctl_with_a_hint():
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
-        done = script(f"mkpeer . ksocket ks inet/stream/tcp\nmsg ks connect inet/127.0.0.1:{port}\n")
+        text = f"mkpeer . ksocket ks inet/stream/tcp\nmsg ks connect inet/127.0.0.1:{port}\n"
+        done, hinted = script(text), script(text, "-v")
     assert done.returncode == 71
-    err = done.stderr.decode().splitlines()
+    assert done.stderr.decode() == "pyngctl: send msg: Operation now in progress\npyngctl: line 2: error in file\n"
+    err = hinted.stderr.decode().splitlines()
     assert err[0] == "pyngctl: send msg: Operation now in progress"
     assert "msg -w SECONDS" in err[1]
 

@@ -16,7 +16,9 @@ def test_interface_names_point_at_ng_ether_on_freebsd(monkeypatch):
     monkeypatch.setenv("PYNGRAPH_EMULATOR", "/run/ng.sock")
     assert diagnose._missing_node("em0:") == 'no node is named "em0"'
     monkeypatch.delenv("PYNGRAPH_EMULATOR")
-    assert "start pyngraph-emud" in diagnose._missing_node("em0:")
+    assert diagnose._missing_node("em0:") == 'no node is named "em0"'  # this user's shared daemon
+    monkeypatch.setenv("PYNGRAPH_EMULATOR", "inprocess")
+    assert "unset PYNGRAPH_EMULATOR" in diagnose._missing_node("em0:")
 
 
 def test_missing_type_names_its_module_on_freebsd(monkeypatch):

@@ -33,24 +33,34 @@ def test_default_node_name_is_ngctl_and_pid(pyngctl):
     assert re.match(r"^ngctl\d+$", NODE_LINE.match(lines[1]).group(1))
 
 
-def test_unresolved_path_exit_71_and_names_the_path(pyngctl):
+HINTS = {"PYNGRAPH_HINTS": "1"}
+
+
+def test_unresolved_path_exit_71_and_stderr_is_ngctls_alone(pyngctl):
     done = pyngctl("show", "nosuch:")
+    assert done.returncode == 71
+    assert done.stderr.decode() == ngctl_text("show_nosuch_stderr.txt")
+    assert done.stdout == b""
+
+
+@pytest.mark.parametrize("how", [{"env": HINTS}, {"args": ["-v"]}])
+def test_hints_name_the_path_when_asked(pyngctl, how):
+    done = pyngctl(*how.get("args", []), "show", "nosuch:", env=how.get("env"))
     assert done.returncode == 71
     err = done.stderr.decode().splitlines()
     assert err[0] + "\n" == ngctl_text("show_nosuch_stderr.txt")
     assert err[1].startswith(f'{PROG}: "nosuch:": no node is named "nosuch"; this process has a private')
     assert "PYNGRAPH_EMULATOR" in err[1]
-    assert done.stdout == b""
 
 
 def test_missing_hook_is_named(pyngctl):
-    done = pyngctl("show", ".:nohook")
+    done = pyngctl("show", ".:nohook", env=HINTS)
     assert done.returncode == 71
     assert done.stderr.decode().splitlines()[1] == f'{PROG}: ".:nohook": this tool\'s node has no hook "nohook" (or nothing is connected to it)'
 
 
 def test_unknown_type_is_explained(pyngctl):
-    done = pyngctl("mkpeer", "nosuchtype", "a", "b")
+    done = pyngctl("mkpeer", "nosuchtype", "a", "b", env=HINTS)
     assert done.returncode == 71
     err = done.stderr.decode().splitlines()
     assert err[0].startswith(f"{PROG}: send msg: ")
@@ -107,11 +117,12 @@ def test_help_summary_layout(pyngctl):
     done = pyngctl("help")
     lines = done.stdout.decode().splitlines()
     assert lines[0] == "Available commands:"
-    names = [line[2:12].rstrip() for line in lines[1:]]
+    assert lines[-2:] == ["", "Graph: backend 'emulated': an in-process emulated kernel, private to this process"]
+    names = [line[2:12].rstrip() for line in lines[1:-2]]
     assert names == ["config", "connect", "debug", "dot", "help", "list", "mkpeer", "msg", "name", "read",
                      "rmhook", "show", "shutdown", "status", "types", "write", "quit"]
     assert all(line[12] == " " and line[13] != " " and line[2:12] == f"{line[2:12].rstrip():<10}"
-               for line in lines[1:])
+               for line in lines[1:-2])
 
 
 def test_help_for_one_command(pyngctl):
@@ -130,6 +141,8 @@ def test_help_for_one_command(pyngctl):
 def test_writing_to_a_missing_hook_says_so(pyngctl):
     done = pyngctl("write", "nohook", "1", "2")
     assert done.returncode == 71
+    assert done.stderr.decode() == f'{PROG}: writing to hook "nohook": No route to host\n'  # ngctl's line alone
+    done = pyngctl("-v", "write", "nohook", "1", "2")
     assert done.stderr.decode().splitlines() == [
         f'{PROG}: writing to hook "nohook": No route to host',
         f'{PROG}: this tool\'s node has no hook "nohook" ("show ." lists its hooks)',

@@ -21,7 +21,7 @@ ECHO_PORT = 7777  # fixed in examples/udp_echo.ngctl
 
 def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env.pop("PYNGRAPH_EMULATOR", None)
+    env["PYNGRAPH_EMULATOR"] = "inprocess"
     env["PYNGRAPH_BACKEND"] = "emulated"
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra or {})

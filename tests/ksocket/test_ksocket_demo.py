@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_demo(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYNGRAPH_BACKEND", "PYNGRAPH_EMULATOR")}
+    env = {k: v for k, v in os.environ.items() if k != "PYNGRAPH_BACKEND"}
     env["PYNGRAPH_BACKEND"] = "freebsd"  # the demo forces the emulated backend whatever is asked
     return subprocess.run([sys.executable, "-m", "pyngraph", "demo", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=30)

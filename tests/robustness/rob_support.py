@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -101,3 +102,30 @@ class Emud:
             self.proc.wait(WAIT)
         if not self._stderr.closed:
             self._stderr.close()
+
+
+def as_user(uid: int, gid: int, extra_groups: Optional[List[int]], probe: Callable[[], str]) -> str:
+    """``probe()`` in a forked child that first took ``uid``/``gid`` (os.setuid: root only); its verdict."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(r)
+            os.setgroups(extra_groups or [])
+            os.setgid(gid)
+            os.setuid(uid)
+            verdict = probe()
+        except BaseException as exc:
+            verdict = f"child failed: {exc!r}"
+        os.write(w, verdict.encode())
+        os._exit(0)
+    os.close(w)
+    try:
+        if not select.select([r], [], [], WAIT)[0]:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("the child as another user hung")
+        verdict = os.read(r, 65536).decode()
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    return verdict

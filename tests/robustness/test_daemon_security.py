@@ -7,7 +7,6 @@ import grp
 import os
 import select
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from typing import Callable, Iterator, List, Optional
 
 import pytest
 
-from rob_support import WAIT, Emud
+from rob_support import Emud, as_user
 from pyngraph.abi import Mkpeer, NgMesg
 from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_HUB_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_SHUTDOWN
 from pyngraph.backend.emulated import EmulatedTransport
@@ -71,7 +70,7 @@ def test_group_makes_it_0660_with_that_group(emud_factory) -> None:
 def test_unknown_group_is_refused_at_start(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", str(tmp_path / "s"),
                            "--group", "no-such-group-pyngraph"], capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and "no group named 'no-such-group-pyngraph'" in proc.stderr
+    assert proc.returncode == 64 and "no group named 'no-such-group-pyngraph'" in proc.stderr
     assert not (tmp_path / "s").exists()
 
 
@@ -89,43 +88,25 @@ def _try(path: str) -> str:
     return "admitted"
 
 
-def _try_ksocket(path: str) -> str:
-    """Make a socket node on the daemon at ``path`` and a ksocket beside it; the verdict."""
+def _try_ksocket(path: str, node_type: str = "ksocket", peerhook: str = "inet/dgram/udp") -> str:
+    """Make a socket node on the daemon at ``path`` and a ``node_type`` node beside it; the verdict."""
     lib = PyLibNetgraph(EmulatedTransport(path))
     try:
         cs, _ = lib.NgMkSockNode(None, False)
-        lib.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer("ksocket", "ks", "inet/dgram/udp").encode())
+        lib.NgSendMsg(cs, ".", G, NGM_MKPEER, Mkpeer(node_type, "ks", peerhook).encode())
     except OSError as exc:
         return f"{errno.errorcode.get(exc.errno or 0)} | {exc}"
     return "admitted"
 
 
+def _try_iface(path: str) -> str:
+    """The same with an iface node (its TUN device would be made with the daemon's rights)."""
+    return _try_ksocket(path, "iface", "inet")
+
+
 def _as_user(path: str, uid: int, gid: int, extra_groups: Optional[List[int]] = None,
              probe: Callable[[str], str] = _try) -> str:
-    """``probe`` in a forked child that first took ``uid``/``gid`` (os.setuid: root only)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        try:
-            os.close(r)
-            os.setgroups(extra_groups or [])
-            os.setgid(gid)
-            os.setuid(uid)
-            verdict = probe(path)
-        except BaseException as exc:
-            verdict = f"child failed: {exc!r}"
-        os.write(w, verdict.encode())
-        os._exit(0)
-    os.close(w)
-    try:
-        if not select.select([r], [], [], WAIT)[0]:
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail("the child as another user hung")
-        verdict = os.read(r, 4096).decode()
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    return verdict
+    return as_user(uid, gid, extra_groups, lambda: probe(path))
 
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a second uid needs root (setuid in a forked child)")
@@ -164,6 +145,7 @@ def test_group_members_are_admitted_others_not(open_dir: Path) -> None:
         assert _as_user(daemon.path, NOBODY, NOBODY, [group.gr_gid]) == "admitted"  # supplementary group
         # ...but a ksocket would act with the daemon's rights: only root or the owner gets one
         assert _as_user(daemon.path, NOBODY, group.gr_gid, probe=_try_ksocket).startswith("EPERM")
+        assert _as_user(daemon.path, NOBODY, group.gr_gid, probe=_try_iface).startswith("EPERM")
         assert _try_ksocket(daemon.path) == "admitted"
         assert _as_user(daemon.path, NOBODY, NOBODY).startswith("EACCES")
         os.chmod(daemon.path, 0o666)
@@ -230,4 +212,4 @@ def test_queued_bytes_limit(emud_factory) -> None:
 def test_bad_limit_flags(tmp_path: Path, flag: str, value: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", str(tmp_path / "s"),
                            flag, value], capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and flag in proc.stderr
+    assert proc.returncode == 64 and flag in proc.stderr

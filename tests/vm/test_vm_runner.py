@@ -167,3 +167,15 @@ def test_provisioning_loads_and_persists_the_netgraph_modules() -> None:
 def test_vagrant_validates_the_vagrantfile() -> None:
     done = subprocess.run(["vagrant", "validate"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_without_python_vagrant_the_runner_names_the_vm_extra(tmp_path: Path) -> None:
+    try:
+        import vagrant  # noqa: F401  (python-vagrant, the vm extra)
+    except ImportError:
+        pass
+    else:
+        pytest.skip("python-vagrant is installed here (the vm extra)")
+    _executable(tmp_path, "vagrant")
+    with pytest.raises(runner.ToolMissing, match=r"pip install -e '\.\[vm\]'"):
+        runner.Vm(path=str(tmp_path))

@@ -17,7 +17,10 @@ import ctypes
 import logging
 import os
 import re
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
+
+if TYPE_CHECKING:
+    from ctypes import _CFunctionType
 
 SLOTS = 8
 
@@ -93,7 +96,7 @@ def format_c(fmt: bytes, args: Sequence[Optional[int]]) -> Optional[str]:
         return None
 
 
-def make_callback(sink: LogFunc, with_errno: bool) -> LOGF:
+def make_callback(sink: LogFunc, with_errno: bool) -> _CFunctionType:
     """A C callback that formats the message and hands one line to ``sink``.
 
     ``with_errno`` appends ``": <strerror(errno)>"`` as ``warn(3)`` does (``_NgLog``).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-from typing import Dict, Sequence, Tuple
+from typing import Any, Dict, Sequence, Tuple
 
 _P = ctypes.POINTER
 socklen_t = ctypes.c_uint32
@@ -45,7 +45,7 @@ class _LibC:
     def __init__(self, handle: ctypes.CDLL) -> None:
         self._handle = handle
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name not in SIGNATURES:
             raise AttributeError(f"libc function {name!r} is not declared in {__name__}")
         argtypes, restype = SIGNATURES[name]

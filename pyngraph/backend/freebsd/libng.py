@@ -144,7 +144,7 @@ class LibNetgraph:
             raise NetgraphError.from_host(ctypes.get_errno(), path=path, command=command)
         return rc
 
-    def _alloc_call(self, func: Callable[..., int], fd: int, out: ctypes.Array, command: str,
+    def _alloc_call(self, func: Callable[..., int], fd: int, out: ctypes.Array[ctypes.c_char], command: str,
                     read: Callable[[int, int], bytes]) -> bytes:
         """Call an NgAlloc* function and copy the malloc'd buffer out before freeing it."""
         ptr = ctypes.c_void_p()

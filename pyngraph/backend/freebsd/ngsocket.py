@@ -42,7 +42,7 @@ class PfNetgraphTransport:
 
     def socket(self, proto: int) -> int:
         """socket(PF_NETGRAPH, SOCK_DGRAM, proto); the descriptor is not inheritable."""
-        fd = self._c.socket(PF_NETGRAPH, SOCK_DGRAM, proto)
+        fd: int = self._c.socket(PF_NETGRAPH, SOCK_DGRAM, proto)
         if fd < 0:
             what = _PROTO_NAMES.get(proto, str(proto))
             raise _fail(f"socket(PF_NETGRAPH, SOCK_DGRAM, {what})")

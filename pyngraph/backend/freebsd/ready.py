@@ -15,7 +15,7 @@ import sys
 from typing import Iterable, List, Optional
 
 from ...abi.constants import NG_CONTROL, NG_VERSION, PF_NETGRAPH, SOCK_DGRAM
-from ...errors import NetgraphError
+from ...errors import NetgraphError, UnavailableError
 from . import libpath
 from .libc import libc
 
@@ -25,7 +25,7 @@ REQUIRED_MODULES = ("ng_socket", "ng_ksocket")
 _COMMAND = "freebsd backend"
 
 
-class NotReadyError(NetgraphError):
+class NotReadyError(UnavailableError):
     """The FreeBSD backend cannot run here; the message says what is missing and how to fix it."""
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
-TYPE_MODULES = ("socket", "ksocket", "hub", "echo", "hole", "tee")
+TYPE_MODULES = ("socket", "ksocket", "hub", "echo", "hole", "tee",
+                "iface", "eiface", "ether", "bridge", "one2many", "vlan")
 
 
 def register_all(kernel: "Kernel") -> None:

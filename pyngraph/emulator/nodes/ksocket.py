@@ -27,6 +27,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import select
 import socket
 import struct
 import threading
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyngraph.emulator.ksocket")
 
 IP_MAXPACKET = 65535  # the most one receive takes
+_ACCEPT_BATCH = 8  # connections one wake-up of a listening socket accepts
+SOMAXCONN = 128  # kern.ipc.soacceptqueue: the largest listen queue (solisten_proto)
 OUTQ_MAX = 4 << 20  # bytes a stream socket's outgoing buffer may hold
 _SADATA_OFFSET = 2  # offsetof(struct sockaddr, sa_data)
 _U32 = struct.Struct("=I")
@@ -107,6 +110,9 @@ class KsocketNode(Node):
         self.listening = False
         self.parent: Optional[KsocketNode] = None  # the listening node, while embryonic
         self.embryos: List[KsocketNode] = []
+        self.qlimit = 0  # the listen queue's limit (sol_qlimit), set by LISTEN
+        self.overflows = 0  # connections reset because the listen queue was full
+        self.replies_lost = 0  # ACCEPT replies the requester could not take
         self.response_token = 0  # token and requester of the owed CONNECT/ACCEPT reply
         self.response_addr = 0
         self._outq: Deque[bytes] = deque()  # stream data taken but not yet written
@@ -267,6 +273,7 @@ class KsocketNode(Node):
             sock.listen(backlog)
         except OSError as exc:
             raise linux.host_error(exc, f"listen({backlog})") from None
+        self.qlimit = backlog if 0 <= backlog <= SOMAXCONN else SOMAXCONN
         self.listening = True  # from now on connections are accepted as they come
         self._rewatch()
         return None
@@ -360,9 +367,18 @@ class KsocketNode(Node):
     # --- accept ---------------------------------------------------------------------------
 
     def _accept_all(self) -> None:
-        """The listen upcall: one accept routine per connection that arrived."""
-        while self.sock is not None and self._accept_one(eager=True):
-            pass
+        """The listen upcall: one accept routine per connection that arrived.
+
+        At most ``_ACCEPT_BATCH`` per wake-up: the loop comes back while more
+        wait, so a flood of connections never holds the kernel.  Embryos whose
+        peer has gone are reaped first.
+        """
+        for embryo in list(self.embryos):
+            if embryo.sock is not None and _peer_gone(embryo.sock):
+                self.kernel.rmnode(embryo)
+        for _ in range(_ACCEPT_BATCH):
+            if self.sock is None or not self._accept_one(eager=True):
+                return
 
     def _accept_one(self, eager: bool = False) -> bool:
         """The accept routine: take one connection, make its clone, reply from the clone.
@@ -386,9 +402,15 @@ class KsocketNode(Node):
                 _shed_connection(self.sock)  # else the listener stays readable: a busy loop
             return False
         self.flags &= ~KSF_ACCEPTING
+        if eager and self._queue_full():  # a connection arriving at a full queue (an ACCEPT takes one)
+            self.overflows += 1
+            log.debug("%s: listen queue full (%d waiting): connection reset (%d so far)",
+                      self.path, len(self.embryos), self.overflows)
+            _reset(conn)
+            return True
         try:
             peer = linux.from_host_address(conn, address)
-            clone = self.kernel.make_node(self.type_name)
+            clone = self.kernel.make_node(self.type_name, self)
         except (NetgraphError, OSError) as exc:
             log.debug("%s: accepted connection dropped: %s", self.path, exc)
             conn.close()
@@ -401,10 +423,24 @@ class KsocketNode(Node):
         self.embryos.append(clone)
         reply = NgMesg(NGM_KSOCKET_ACCEPT, NGM_KSOCKET_COOKIE, AcceptReply(clone.id, peer).encode(),
                        NGF_RESP, self.response_token, "NGM_KSOCKET_ACCEPT")
-        if clone.send_msg(self.response_addr, reply):
-            log.debug("%s: ACCEPT reply for clone %s lost: no requester [%x]",
-                      self.path, clone.path, self.response_addr)
+        clone.queue_call(self._deliver_accept_reply, clone, reply, self.response_addr)
         return True
+
+    def _deliver_accept_reply(self, clone: "KsocketNode", reply: NgMesg, requester: int) -> None:
+        """The queued ACCEPT reply, from the clone; one the requester cannot take is counted."""
+        target = self.kernel.node_by_id(requester)
+        error = Errno.EINVAL if target is None else self.kernel.deliver_msg(target, MsgItem(reply, clone.id))
+        if error:
+            self.replies_lost += 1
+            log.warning("%s: ACCEPT reply for clone %s lost (%s at requester [%x]); %d lost so far",
+                        self.path, clone.path, _errname(error), requester, self.replies_lost)
+
+    def _queue_full(self) -> bool:
+        """Whether the listen queue is over its limit (``sonewconn``: more than 3/2 of qlimit).
+
+        Embryos (accepted, not yet hooked) stand for FreeBSD's queued connections.
+        """
+        return len(self.embryos) > 3 * self.qlimit // 2
 
     # --- socket -> hook ---------------------------------------------------------------------
 
@@ -626,9 +662,28 @@ def _shed_connection(listener: socket.socket) -> None:
     except OSError:
         pass
     else:
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        conn.close()
+        _reset(conn)
     _SPARE.extend(_spare())
+
+
+def _reset(conn: socket.socket) -> None:
+    """Close a connection with a reset (what FreeBSD sends when the listen queue is full)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether a connection's peer closed (or reset) with nothing left unread."""
+    poller = select.poll()
+    poller.register(sock, select.POLLRDHUP)
+    if not poller.poll(0):
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def _errname(number: int) -> str:

@@ -1,0 +1,238 @@
+"""Node type ``vlan`` (ng_vlan): 802.1Q tagging between ``downstream`` and per-VID filter hooks.
+
+Frames from ``downstream`` carrying a tag (in the frame, or out of band)
+whose VID has a filter go, untagged, out of that filter's hook; the others
+go out of ``nomatch`` (with ``setdecap`` the in-frame tag moves out of
+band).  Frames from a filter hook are tagged with its VID, PCP and CFI; from
+``nomatch`` an out-of-band tag is put back into the frame when ``setencap``
+asks for it.  FreeBSD's out-of-band tag (M_VLANTAG) is an emulator mbuf tag
+here (:data:`pyngraph.emulator.netif.VLANTAG_COOKIE`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+from ...abi.constants import (
+    NG_HOOKSIZ, NG_VLAN_HOOK_DOWNSTREAM, NG_VLAN_HOOK_NOMATCH, NGM_FLOW_COOKIE, NGM_VLAN_ADD_FILTER,
+    NGM_VLAN_COOKIE, NGM_VLAN_DEL_FILTER, NGM_VLAN_DEL_VID_FLT, NGM_VLAN_GET_DECAP, NGM_VLAN_GET_ENCAP,
+    NGM_VLAN_GET_ENCAP_PROTO, NGM_VLAN_GET_TABLE, NGM_VLAN_SET_DECAP, NGM_VLAN_SET_ENCAP,
+    NGM_VLAN_SET_ENCAP_PROTO, VLAN_ENCAP_FROM_FILTER, VLAN_ENCAP_FROM_NOMATCH, Errno,
+)
+from ...abi.message import NgMesg
+from ...abi.structs import ng_vlan_filter
+from ...ascii import CMDLISTS
+from ..kernel import fbsd_error
+from ..netif import ETHERTYPE_VLAN, VLANTAG_COOKIE, VLANTAG_TYPE, send_msg_hook
+from ..node import Hook, MsgItem, Node, Result, Tag, Tags
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+
+EVL_VLID_MASK = 0x0FFF
+ETHER_HDR_LEN, ETHER_VLAN_ENCAP_LEN = 14, 4
+FILTER_SIZE = ctypes.sizeof(ng_vlan_filter)
+_U16 = struct.Struct("=H")
+_U32 = struct.Struct("=I")
+_TAG = struct.Struct("!H")
+
+
+def make_tag(vid: int, pcp: int, cfi: int) -> int:
+    """EVL_MAKETAG."""
+    return (pcp << 13) | (cfi << 12) | vid
+
+
+def split_tags(tags: Tags) -> Tuple[Optional[int], Tuple[Tag, ...]]:
+    """The out-of-band VLAN tag among ``tags`` (None: untagged) and the other tags."""
+    vtag: Optional[int] = None
+    rest: List[Tag] = []
+    for tag in tags:
+        if tag.cookie == VLANTAG_COOKIE and tag.type == VLANTAG_TYPE and len(tag.payload) == 2:
+            vtag = _U16.unpack(tag.payload)[0]
+        else:
+            rest.append(tag)
+    return vtag, tuple(rest)
+
+
+def vlantag(value: int) -> Tag:
+    return Tag(VLANTAG_COOKIE, VLANTAG_TYPE, _U16.pack(value))
+
+
+class VlanNode(Node):
+    """The 802.1Q (de)multiplexer."""
+
+    type_name = "vlan"
+    cookie = NGM_VLAN_COOKIE
+    cmdlist = CMDLISTS["vlan"]
+
+    def __init__(self, kernel: "Kernel", node_id: int) -> None:
+        super().__init__(kernel, node_id)
+        self.decap_enable = 0
+        self.encap_enable = VLAN_ENCAP_FROM_FILTER
+        self.encap_proto = ETHERTYPE_VLAN
+        self.vlan_hook: Dict[int, Hook] = {}  # VID -> filter hook; hook.private is its tag (None: no filter)
+
+    def newhook(self, hook: Hook, name: str) -> Result:
+        hook.private = None  # any name is valid; a filter may claim it later
+        return None
+
+    def disconnect(self, hook: Hook) -> None:
+        if hook.private is not None:
+            self.vlan_hook.pop(hook.private & EVL_VLID_MASK, None)
+        hook.private = None
+        if not self.hooks and self.valid:
+            self.rmnode_self()
+
+    def _special(self, hook: Hook) -> bool:
+        return hook.name in (NG_VLAN_HOOK_DOWNSTREAM, NG_VLAN_HOOK_NOMATCH)
+
+    # --- data --------------------------------------------------------------------------
+
+    def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
+        if len(data) < ETHER_HDR_LEN:
+            raise fbsd_error(Errno.EINVAL, "vlan: frame shorter than an Ethernet header")
+        vtag, other = split_tags(tags)
+        frame = bytes(data)
+        if hook.name == NG_VLAN_HOOK_DOWNSTREAM:
+            return self._from_downstream(frame, vtag, other)
+        dest = self.hooks.get(NG_VLAN_HOOK_DOWNSTREAM)
+        if dest is None:
+            raise fbsd_error(Errno.ENETDOWN, "vlan: no downstream hook")
+        if hook.name == NG_VLAN_HOOK_NOMATCH:
+            if not self.encap_enable & VLAN_ENCAP_FROM_NOMATCH or vtag is None:
+                return self.send_data(dest, frame, tags)
+            tag = vtag
+        else:
+            if hook.private is None:
+                raise fbsd_error(Errno.EOPNOTSUPP, f"vlan: hook {hook.name!r} has no filter (addfilter)")
+            tag = hook.private
+            if not self.encap_enable & VLAN_ENCAP_FROM_FILTER:
+                return self.send_data(dest, frame, other + (vlantag(tag),))
+        encapsulated = frame[:12] + _TAG.pack(self.encap_proto) + _TAG.pack(tag) + frame[12:]
+        return self.send_data(dest, encapsulated, other)
+
+    def _from_downstream(self, frame: bytes, vtag: Optional[int], other: Tuple[Tag, ...]) -> Result:
+        nomatch = self.hooks.get(NG_VLAN_HOOK_NOMATCH)
+        in_frame = vtag is None and _TAG.unpack_from(frame, 12)[0] == self.encap_proto
+        if vtag is None and not in_frame:
+            if nomatch is None:
+                raise fbsd_error(Errno.ENETDOWN, "vlan: untagged frame and no nomatch hook")
+            return self.send_data(nomatch, frame, other)
+        if in_frame:
+            if len(frame) < ETHER_HDR_LEN + ETHER_VLAN_ENCAP_LEN:
+                raise fbsd_error(Errno.EINVAL, "vlan: tagged frame shorter than its header")
+            tag = _TAG.unpack_from(frame, 14)[0]
+        else:
+            assert vtag is not None
+            tag = vtag
+        target = self.vlan_hook.get(tag & EVL_VLID_MASK)
+        if target is not None:  # a filter: always untagged
+            if not in_frame:
+                return self.send_data(target, frame, other)
+            return self.send_data(target, frame[:12] + frame[16:], other)
+        if nomatch is None:
+            raise fbsd_error(Errno.ENETDOWN, "vlan: no filter for the VID and no nomatch hook")
+        if not in_frame:
+            return self.send_data(nomatch, frame, other + (vlantag(tag),))
+        if not self.decap_enable:
+            return self.send_data(nomatch, frame, other)
+        return self.send_data(nomatch, frame[:12] + frame[16:], other + (vlantag(tag),))
+
+    # --- messages ------------------------------------------------------------------------
+
+    def rcvmsg(self, item: MsgItem) -> Result:
+        msg = item.msg
+        if msg.typecookie == NGM_FLOW_COOKIE:
+            last = item.lasthook
+            if last is not None and last.node is self and last.name == NG_VLAN_HOOK_DOWNSTREAM:
+                for hook in list(self.vlan_hook.values()):  # a copy to every filter hook's peer
+                    copy = NgMesg(msg.cmd, msg.typecookie, msg.data, msg.flags, msg.token, msg.cmdstr)
+                    send_msg_hook(self, hook, copy)
+            return None
+        if msg.typecookie != NGM_VLAN_COOKIE:
+            raise fbsd_error(Errno.EINVAL, f"vlan: unknown cookie {msg.typecookie}")
+        cmd, arg = msg.cmd, bytes(msg.data)
+        if cmd == NGM_VLAN_ADD_FILTER:
+            return self._add_filter(arg)
+        if cmd == NGM_VLAN_DEL_FILTER:
+            if len(arg) != NG_HOOKSIZ:
+                raise fbsd_error(Errno.EINVAL, f"vlan: delfilter wants a {NG_HOOKSIZ}-byte hook name")
+            named = self.hooks.get(arg.split(b"\0", 1)[0].decode("latin-1"))
+            if named is None or named.private is None:
+                raise fbsd_error(Errno.ENOENT, "vlan: no filter on that hook")
+            return self._drop_filter(named)
+        if cmd == NGM_VLAN_DEL_VID_FLT:
+            if len(arg) != _U16.size:
+                raise fbsd_error(Errno.EINVAL, "vlan: delvidflt wants a 16-bit VID")
+            vid = _U16.unpack(arg)[0]
+            if vid & ~EVL_VLID_MASK:
+                raise fbsd_error(Errno.EINVAL, f"vlan: VID {vid} out of range")
+            target = self.vlan_hook.get(vid)
+            if target is None or target.private is None:
+                raise fbsd_error(Errno.ENOENT, f"vlan: no filter for VID {vid}")
+            return self._drop_filter(target)
+        if cmd == NGM_VLAN_GET_TABLE:
+            return self.respond(item, self._table())
+        if cmd == NGM_VLAN_GET_DECAP:
+            return self.respond(item, _U32.pack(self.decap_enable))
+        if cmd == NGM_VLAN_GET_ENCAP:
+            return self.respond(item, _U32.pack(self.encap_enable))
+        if cmd == NGM_VLAN_GET_ENCAP_PROTO:
+            return self.respond(item, _U16.pack(self.encap_proto))
+        if cmd in (NGM_VLAN_SET_DECAP, NGM_VLAN_SET_ENCAP):
+            if len(arg) != _U32.size:
+                raise fbsd_error(Errno.EINVAL, "vlan: a 32-bit value is expected")
+            if cmd == NGM_VLAN_SET_DECAP:
+                self.decap_enable = _U32.unpack(arg)[0]
+            else:
+                self.encap_enable = _U32.unpack(arg)[0]
+            return None
+        if cmd == NGM_VLAN_SET_ENCAP_PROTO:
+            if len(arg) != _U16.size:
+                raise fbsd_error(Errno.EINVAL, "vlan: a 16-bit Ethernet type is expected")
+            self.encap_proto = _U16.unpack(arg)[0]
+            return None
+        raise fbsd_error(Errno.EINVAL, f"vlan: unknown command {cmd}")
+
+    def _add_filter(self, arg: bytes) -> Result:
+        if len(arg) != FILTER_SIZE:
+            raise fbsd_error(Errno.EINVAL, f"vlan: addfilter wants {FILTER_SIZE} bytes")
+        vf = ng_vlan_filter.from_buffer_copy(arg)
+        vid = vf.vid
+        if vid == 0 and vf.vlan != 0:  # the old field name
+            vid = vf.vlan
+        elif vid != 0 and vf.vlan != 0 and vid != vf.vlan:
+            raise fbsd_error(Errno.EINVAL, f"vlan: vid {vid} and vlan {vf.vlan} differ")
+        if vid & ~EVL_VLID_MASK or vf.pcp & ~7 or vf.cfi & ~1:
+            raise fbsd_error(Errno.EINVAL, "vlan: VID, PCP or CFI out of range")
+        hook = self.hooks.get(vf.hook_name.decode("latin-1"))
+        if hook is None:
+            raise fbsd_error(Errno.ENOENT, f"vlan: no hook {vf.hook_name!r}")
+        if self._special(hook):
+            raise fbsd_error(Errno.EINVAL, f"vlan: {hook.name} cannot carry a filter")
+        if hook.private is not None or vid in self.vlan_hook:
+            raise fbsd_error(Errno.EEXIST, f"vlan: hook {hook.name} or VID {vid} already has a filter")
+        hook.private = make_tag(vid, vf.pcp, vf.cfi)
+        self.vlan_hook[vid] = hook
+        return None
+
+    def _drop_filter(self, hook: Hook) -> Result:
+        self.vlan_hook.pop(hook.private & EVL_VLID_MASK, None)
+        hook.private = None
+        return None
+
+    def _table(self) -> bytes:
+        entries = []
+        for vid in sorted(self.vlan_hook):
+            hook = self.vlan_hook[vid]
+            if not hook.valid or hook.private is None:
+                continue
+            tag = hook.private
+            entries.append(bytes(ng_vlan_filter(hook.name.encode()[:NG_HOOKSIZ], vid, vid, tag >> 13,
+                                                (tag >> 12) & 1)))
+        return _U32.pack(len(entries)) + b"".join(entries)
+
+
+NODE_TYPE = VlanNode
