@@ -306,14 +306,15 @@ class Kernel:
         with self.lock:
             self._holder = ident
             try:
-                result = fn(*args)
-                if self._queue:
-                    self.drain()
+                return fn(*args)
             finally:
-                self._holder = None
-                if self._queue:  # the drain stopped at its limit: the thread goes on
-                    self._wake()
-        return result
+                try:
+                    if self._queue:  # what the call queued runs before it returns, or raises
+                        self.drain()
+                finally:
+                    self._holder = None
+                    if self._queue:  # the drain stopped at its limit: the thread goes on
+                        self._wake()
 
     def accept_channel(self, sock: socket.socket) -> None:
         """Adopt a client channel (thread-safe): one per user socket (see transport)."""

@@ -64,6 +64,7 @@ _U32 = struct.Struct("=I")
 _I32 = struct.Struct("=i")
 _SIN = struct.Struct("!BBH4s8x").pack  # an AF_INET sockaddr: sa_len, family, port, address, zeros
 _TAGS_MAX = 256  # source-address tags cached per node
+_READ_BATCH = 8  # receives per readable event: a flood into one socket starves no other
 _STREAMS = (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
 _local = threading.local()  # each thread's receive buffer (node code of one kernel runs on one thread at a time)
 
@@ -457,7 +458,9 @@ class KsocketNode(Node):
         stream, connection = self._stream, self._connection
         buffer = _receive_buffer()
         buffers = [buffer]
-        while self.sock is not None and self.hook is not None:
+        for _ in range(_READ_BATCH):  # then the other descriptors get their turn (level-triggered)
+            if self.sock is None or self.hook is None:
+                return
             if source is not None and source.paused:
                 return  # the receiver is full; it resumes us when it drains
             try:
