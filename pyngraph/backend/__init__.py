@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from ..errors import UnavailableError
 from .protocol import Backend
@@ -73,7 +73,7 @@ def register_backend(name: str, factory: Factory) -> None:
     _FACTORIES[name] = factory
 
 
-def backend_names() -> list:
+def backend_names() -> List[str]:
     """The registered backend names."""
     return sorted(_FACTORIES)
 

@@ -151,7 +151,7 @@ class _Socket:
         self.hooks: List[str] = []
         self.fd = sock.fileno()
         self.ino = os.fstat(self.fd).st_ino  # tells our descriptor from a reuse of its number
-        self._pending: Optional[Callable[[int], list]] = None  # the channel's poll(): updates waiting?
+        self._pending: Optional[Callable[[int], List[Tuple[int, int]]]] = None  # the channel's poll(): updates waiting?
         if chan is not None and proto == NG_DATA:
             poller = select.poll()
             poller.register(chan, select.POLLIN)
@@ -165,6 +165,8 @@ class _Socket:
         """One request on the channel; the body of the kernel's status, or its errno raised."""
         local = self.local
         if local is not None:
+            fbsd: int
+            reply: bytes
             fbsd, reply = local.kernel.call(local.handle, op, body, [])
             if fbsd:
                 raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
@@ -423,7 +425,8 @@ class EmulatedTransport:
         """
         if _unread(entry.fd):
             return False
-        return local.kernel.call(local.send_data, sg, payload)
+        sent: bool = local.kernel.call(local.send_data, sg, payload)
+        return sent
 
     def recvfrom(self, fd: int, bufsize: int) -> Tuple[bytes, str]:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""

@@ -266,7 +266,8 @@ class ServerChannel:
             pcb.connect(body)
             return b""
         if op == OP_SOCKNAME:
-            return pcb.sockname()
+            name: bytes = pcb.sockname()
+            return name
         if op == OP_CLOSE:
             return b""
         raise _fbsd_error(Errno.EINVAL, f"unknown request {op}")

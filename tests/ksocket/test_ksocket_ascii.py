@@ -62,7 +62,7 @@ def test_accept_reply_in_ascii(user: User) -> None:
     ng.NgSendAsciiMsg(user.cs, ".:ks", "getname")
     port = int(recv_ascii(user)[0].data.decode().rsplit(":", 1)[1])
     ng.NgSendAsciiMsg(user.cs, ".:ks", "accept")
-    with socket.create_connection(("127.0.0.1", port)) as client:
+    with socket.create_connection(("127.0.0.1", port)):
         msg, sender = recv_ascii(user)
         text = msg.data.decode()
         clone = int(sender[1:-2], 16)

@@ -12,7 +12,7 @@ import ctypes
 import errno
 import os
 import sys
-from typing import Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional
 
 from ...abi.constants import NG_CONTROL, NG_VERSION, PF_NETGRAPH, SOCK_DGRAM
 from ...errors import NetgraphError, UnavailableError
@@ -117,7 +117,7 @@ def check_ready(library: bool = True) -> None:
     ``library=False`` skips the libnetgraph check (the 'freebsd-sockets' backend).
     """
     require_freebsd()
-    problems = [
+    problems: List[Callable[[], Optional[OSError]]] = [
         lambda: modules_error(missing_modules()),
         lambda: msg_version_error(sysctl_int("net.graph.msg_version")),
         lambda: root_error(os.geteuid()),

@@ -32,7 +32,7 @@ import socket
 import struct
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional
 
 from ...abi.args import AcceptReply, Sockopt
 from ...abi.constants import (
@@ -240,7 +240,8 @@ class KsocketNode(Node):
         command = _COMMANDS.get(msg.cmd)
         if command is None:
             raise fbsd_error(Errno.EINVAL, f"ksocket node {self.path}: unknown command {msg.cmd}")
-        return getattr(self, f"_msg_{command}")(item, msg.data)
+        handler: Callable[[MsgItem, bytes], Result] = getattr(self, f"_msg_{command}")
+        return handler(item, msg.data)
 
     def _need_socket(self) -> socket.socket:
         if self.sock is None:
