@@ -13,7 +13,7 @@ import struct
 from typing import Dict, NamedTuple, Tuple, Union
 
 from .constants import AF_INET, AF_INET6, AF_LOCAL, SOCK_MAXADDRLEN
-from .fields import einval
+from .schema import einval
 
 Buffer = Union[bytes, bytearray, memoryview]
 
