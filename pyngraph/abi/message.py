@@ -65,7 +65,7 @@ def encode_message(cmd: int, typecookie: int, data: Buffer = b"", flags: int = 0
     return header + data
 
 
-@dataclass
+@dataclass(slots=True)
 class NgMesg:
     """One netgraph control message; ``data`` holds the ``arglen`` argument bytes."""
 
@@ -89,12 +89,16 @@ class NgMesg:
 
     def encode(self) -> bytes:
         """The message in FreeBSD's host-order wire form (header + data)."""
+        data = self.data
         try:
-            header = _HEADER.pack(self.version, self.spare, self.spare2, len(self.data), self.cmd,
-                                  self.flags, self.token, self.typecookie, _cmdstr(self.cmdstr))
+            cmdstr = self.cmdstr.encode("latin-1")
+            if len(cmdstr) > _CMDSTR_MAX or 0 in cmdstr:
+                raise ValueError(cmdstr)
+            header = _HEADER.pack(self.version, self.spare, self.spare2, len(data), self.cmd,
+                                  self.flags, self.token, self.typecookie, cmdstr)
         except (struct.error, ValueError, AttributeError) as exc:
             raise _header_error(self.cmdstr, exc) from None
-        return header + bytes(self.data)
+        return header + (data if type(data) is bytes else bytes(data))
 
     __bytes__ = encode
 
@@ -106,8 +110,7 @@ class NgMesg:
         version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
         if version != NG_VERSION:
             raise einval(f"message version {version}, expected {NG_VERSION}")
-        name = text(cmdstr)
-        return cls(cmd, cookie, b"", flags, token, name, version, spare, spare2), arglen
+        return cls(cmd, cookie, b"", flags, token, text(cmdstr), version, spare, spare2), arglen
 
     @classmethod
     def decode(cls, buf: Buffer) -> "NgMesg":
@@ -120,8 +123,9 @@ class NgMesg:
             raise einval(f"message version {version}, expected {NG_VERSION}")
         if arglen != size - HEADER_SIZE:
             raise einval(f"arglen {arglen} but {size - HEADER_SIZE} argument bytes follow the header")
-        name = text(cmdstr)
-        return cls(cmd, cookie, bytes(buf[HEADER_SIZE:]), flags, token, name, version, spare, spare2)
+        data = buf[HEADER_SIZE:]
+        return cls(cmd, cookie, data if type(data) is bytes else bytes(data), flags, token,
+                   cmdstr[:_CMDSTR_MAX].partition(b"\0")[0].decode("latin-1"), version, spare, spare2)
 
     def reply(self, data: bytes = b"") -> "NgMesg":
         """The reply FreeBSD builds: same cmd, cookie, token and cmdstr; flags NGF_RESP."""

@@ -254,7 +254,8 @@ class _Plan:
 
     fmt: List[str] = field(default_factory=list)
     size: int = 0
-    leaves: List[Tuple[Tuple[int, ...], Union[Int, Chars, Octets, None], str]] = field(default_factory=list)
+    leaves: List[Tuple[Tuple[int, ...], Union[Int, Chars, Octets]]] = field(default_factory=list)
+    """(path of tuple indexes, C type) of each item."""
     tail: Optional[Member] = None  # a Counted or Rest member ending the struct
 
     def pad_to(self, offset: int) -> None:
@@ -281,11 +282,11 @@ def _plan(cls: Type[Struct], plan: _Plan, base: int, path: Tuple[int, ...]) -> N
         if isinstance(ctype, Int):
             plan.fmt.append(ctype.code)
             plan.size += ctypes.sizeof(ctype.layout)
-            plan.leaves.append((here, ctype, m.c))
+            plan.leaves.append((here, ctype))
         elif isinstance(ctype, (Chars, Octets)):
             plan.fmt.append(f"{ctype.n}s")
             plan.size += ctype.n
-            plan.leaves.append((here, ctype, m.c))
+            plan.leaves.append((here, ctype))
         else:
             _plan(ctype, plan, base + m.offset, here)
         if m.attr is not None:
@@ -329,7 +330,7 @@ def _compile(cls: Type[Struct]) -> None:
     names = [m.attr for m in cls.MEMBERS if m.attr is not None]
     src = ["def encode(self):", f"    {', '.join(f'v{i}' for i in range(len(names)))}, = self"]
     args, checks = [], []
-    for k, (path, ctype, _) in enumerate(plan.leaves):
+    for k, (path, ctype) in enumerate(plan.leaves):
         if k == count_at and path[0] == -1:
             args.append(f"len(v{len(names) - 1})")
             continue
@@ -354,17 +355,17 @@ def _compile(cls: Type[Struct]) -> None:
     src = (["def encode(self):", "  try:"] + ["  " + line for line in src[1:]]
            + ([f"      if {' or '.join(checks)}: raise ValueError"] if checks else [])
            + [f"      return {body}", "  except Exception:", "    return _slow(self)"])
-    # decode: unpack the fixed part, build nested structs, then the tail.
+    # decode: the precompiled struct's items, each char array up to its first NUL.
     values = _rebuild(cls, plan, (), ns)
-    fixed = f"_st.unpack_from(buf, {{off}})"
     if tail is None:
         dec = ["def decode(cls, buf):",
-               "  if len(buf) != SIZE:",
-               "    raise _einval(f'{cls.C_NAME}: {len(buf)} bytes, expected {SIZE}')",
-               "  i = _st.unpack(buf)",
+               "  try:",
+               "    i = _st.unpack(buf)",
+               "  except _error:",
+               "    raise _einval(f'{cls.C_NAME}: {len(buf)} bytes, expected {SIZE}') from None",
                f"  return _new(cls, {values})",
                "def _from(cls, buf, off):",
-               f"  i = {fixed.format(off='off')}",
+               "  i = _st.unpack_from(buf, off)",
                f"  return _new(cls, {values})"]
     else:
         if isinstance(tail.ctype, Counted):
@@ -380,14 +381,14 @@ def _compile(cls: Type[Struct]) -> None:
             tail_expr = f"bytes(buf[{tail.offset}:])"
             need = "0"
             unit = ""
-        dec = ["def decode(cls, buf):",
-               f"  if len(buf) < {st.size}:",
-               f"    raise _einval(f'{{cls.C_NAME}}: truncated, {{len(buf)}} bytes, need {st.size}')",
-               "  i = _st.unpack_from(buf)",
-               f"  if len(buf) < {need}:",
-               f"    raise _einval(f'{{cls.C_NAME}} with {{i[{count_at}]}} {unit}: truncated, {{len(buf)}} bytes,"
-               f" need {{{need}}}')",
-               f"  return _new(cls, {values.replace('TAIL', tail_expr)})"]
+        dec = (["def decode(cls, buf):",
+                f"  if len(buf) < {st.size}:",
+                f"    raise _einval(f'{{cls.C_NAME}}: truncated, {{len(buf)}} bytes, need {st.size}')"]
+               + ["  i = _st.unpack_from(buf)"]
+               + [f"  if len(buf) < {need}:",
+                  f"    raise _einval(f'{{cls.C_NAME}} with {{i[{count_at}]}} {unit}: truncated, "
+                  f"{{len(buf)}} bytes, need {{{need}}}')",
+                  f"  return _new(cls, {values.replace('TAIL', tail_expr)})"])
     exec("\n".join(src + dec), ns)  # the derived codec, compiled once per declaration
     setattr(cls, "encode", ns["encode"])
     setattr(cls, "decode", classmethod(ns["decode"]))
@@ -413,8 +414,8 @@ def _rebuild(cls: Type[Struct], plan: _Plan, path: Tuple[int, ...], ns: Dict[str
         else:
             k = [leaf[0] for leaf in plan.leaves].index(here)
             ctype = plan.leaves[k][1]
-            if isinstance(ctype, Chars):
-                parts.append(f"i[{k}][:i[{k}].find(0, 0, {ctype.n - 1})].decode('latin-1')")
+            if isinstance(ctype, Chars):  # the kernel forces the last byte to NUL
+                parts.append(f"i[{k}][:{ctype.n - 1}].partition(b'\\0')[0].decode('latin-1')")
             else:
                 parts.append(f"i[{k}]")
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
@@ -465,7 +466,7 @@ def _check(owner: str, m: Member, v: Any) -> None:
 
 def text(raw: bytes) -> str:
     """A ``char[]`` field read as the kernel reads it: at most ``len - 1`` characters, up to a NUL."""
-    return raw[:raw.find(0, 0, len(raw) - 1)].decode("latin-1")
+    return raw[:-1].partition(b"\0")[0].decode("latin-1")
 
 
 def walk(cls: Type[Struct]) -> Iterator[Type[Struct]]:
