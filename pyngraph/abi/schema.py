@@ -32,7 +32,7 @@ import struct
 import sys
 from dataclasses import dataclass, field
 from typing import (
-    Any, Callable, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type, Union,
+    Any, ClassVar, Dict, Iterator, List, Optional, Self, Tuple, Type, Union,
     dataclass_transform, get_args, get_type_hints,
 )
 
@@ -237,11 +237,11 @@ class Struct(Tuple[Any, ...]):
         raise NotImplementedError  # replaced by the compiled codec
 
     @classmethod
-    def decode(cls, buf: Buffer) -> Any:
+    def decode(cls, buf: Buffer) -> Self:
         """The struct read from ``buf`` (exactly ``SIZE`` bytes, or at least for a variable one)."""
         raise NotImplementedError  # replaced by the compiled codec
 
-    def _replace(self, **changes: Any) -> Any:
+    def _replace(self, **changes: Any) -> Self:
         raise NotImplementedError  # replaced by the namedtuple's
 
 
