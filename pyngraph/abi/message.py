@@ -8,7 +8,7 @@ from typing import Annotated, Tuple, Union
 
 from .constants import NG_CMDSTRSIZ, NG_VERSION, NGF_RESP
 from ..errors import InvalidArgumentError
-from .schema import FLAT, Rest, Struct, char, einval, text, u_char, u_int16_t, u_int32_t
+from .schema import FLAT, Rest, Struct, char, einval, u_char, u_int16_t, u_int32_t
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -110,7 +110,8 @@ class NgMesg:
         version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
         if version != NG_VERSION:
             raise einval(f"message version {version}, expected {NG_VERSION}")
-        return cls(cmd, cookie, b"", flags, token, text(cmdstr), version, spare, spare2), arglen
+        return cls(cmd, cookie, b"", flags, token, cmdstr.partition(b"\0")[0].decode("latin-1"), version, spare,
+                   spare2), arglen
 
     @classmethod
     def decode(cls, buf: Buffer) -> "NgMesg":
@@ -125,7 +126,7 @@ class NgMesg:
             raise einval(f"arglen {arglen} but {size - HEADER_SIZE} argument bytes follow the header")
         data = buf[HEADER_SIZE:]
         return cls(cmd, cookie, data if type(data) is bytes else bytes(data), flags, token,
-                   cmdstr[:_CMDSTR_MAX].partition(b"\0")[0].decode("latin-1"), version, spare, spare2)
+                   cmdstr.partition(b"\0")[0].decode("latin-1"), version, spare, spare2)
 
     def reply(self, data: bytes = b"") -> "NgMesg":
         """The reply FreeBSD builds: same cmd, cookie, token and cmdstr; flags NGF_RESP."""

@@ -214,7 +214,10 @@ class Struct(Tuple[Any, ...]):
     LAYOUT: ClassVar[Type[ctypes.Structure]]
     MEMBERS: ClassVar[Tuple[Member, ...]]
     STRUCT: ClassVar[struct.Struct]
-    """The fixed part's precompiled codec: one item per integer or char array, nested structs flattened."""
+    """The fixed part's precompiled codec: one item per integer or char array, nested structs
+    flattened; a ``char[n]`` is its first n - 1 bytes (the last is written NUL and not read)."""
+    RAW: ClassVar[struct.Struct]
+    """``STRUCT`` with every byte of each ``char[n]`` (copying a struct verbatim)."""
 
     def __init_subclass__(cls, c_name: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -253,6 +256,7 @@ class _Plan:
     """The fixed part flattened: struct format, and one leaf (path of tuple indexes) per item."""
 
     fmt: List[str] = field(default_factory=list)
+    raw: List[str] = field(default_factory=list)
     size: int = 0
     leaves: List[Tuple[Tuple[int, ...], Union[Int, Chars, Octets]]] = field(default_factory=list)
     """(path of tuple indexes, C type) of each item."""
@@ -261,6 +265,7 @@ class _Plan:
     def pad_to(self, offset: int) -> None:
         if offset > self.size:
             self.fmt.append(f"{offset - self.size}x")
+            self.raw.append(f"{offset - self.size}x")
             self.size = offset
 
 
@@ -281,10 +286,13 @@ def _plan(cls: Type[Struct], plan: _Plan, base: int, path: Tuple[int, ...]) -> N
         plan.pad_to(base + m.offset)
         if isinstance(ctype, Int):
             plan.fmt.append(ctype.code)
+            plan.raw.append(ctype.code)
             plan.size += ctypes.sizeof(ctype.layout)
             plan.leaves.append((here, ctype))
         elif isinstance(ctype, (Chars, Octets)):
-            plan.fmt.append(f"{ctype.n}s")
+            # char[n]: n - 1 bytes then a NUL pad byte (written NUL, never read: the kernel forces it)
+            plan.fmt.append(f"{ctype.n - 1}sx" if isinstance(ctype, Chars) else f"{ctype.n}s")
+            plan.raw.append(f"{ctype.n}s")
             plan.size += ctype.n
             plan.leaves.append((here, ctype))
         else:
@@ -316,6 +324,7 @@ def _compile(cls: Type[Struct]) -> None:
     _plan(cls, plan, 0, ())
     st = struct.Struct("=" + "".join(plan.fmt))
     cls.STRUCT = st
+    cls.RAW = struct.Struct("=" + "".join(plan.raw))
     tail = plan.tail
     ns: Dict[str, Any] = {"_st": st, "_new": tuple.__new__, "_slow": _slow_encode, "_einval": einval,
                           "_error": struct.error, "cls": cls, "SIZE": cls.SIZE}
@@ -415,7 +424,7 @@ def _rebuild(cls: Type[Struct], plan: _Plan, path: Tuple[int, ...], ns: Dict[str
             k = [leaf[0] for leaf in plan.leaves].index(here)
             ctype = plan.leaves[k][1]
             if isinstance(ctype, Chars):  # the kernel forces the last byte to NUL
-                parts.append(f"i[{k}][:{ctype.n - 1}].partition(b'\\0')[0].decode('latin-1')")
+                parts.append(f"i[{k}].partition(b'\\0')[0].decode('latin-1')")
             else:
                 parts.append(f"i[{k}]")
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"

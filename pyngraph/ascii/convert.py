@@ -23,7 +23,7 @@ from .types import BUFSIZE, ParseContext, UnparseContext
 
 CmdListLike = Union[CmdList, str, None]
 
-_HEADER = MsgHdr.STRUCT  # version, spare, spare2, arglen, cmd, flags, token, typecookie, cmdstr
+_HEADER = MsgHdr.RAW  # version, spare, spare2, arglen, cmd, flags, token, typecookie, cmdstr
 
 
 def cmdlist_of(cmdlist_or_typename: CmdListLike) -> Optional[CmdList]:
