@@ -12,7 +12,7 @@ from typing import Annotated, List
 
 from .constants import ETHER_ADDR_LEN, NG_HOOKSIZ, NG_NODESIZ, NG_ONE2MANY_MAX_LINKS, NG_PATHSIZ, NG_TYPESIZ
 from .schema import (
-    C, Ascii, Counted, Octets, Rest, Struct, char, int32_t, ng_ID_t, u_char, u_int16_t, u_int32_t, u_int64_t,
+    Ascii, Counted, Octets, Rest, Struct, char, int32_t, ng_ID_t, u_char, u_int16_t, u_int32_t, u_int64_t,
 )
 from .sockaddr import Sockaddr, decode_sockaddr
 

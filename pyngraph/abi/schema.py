@@ -144,13 +144,6 @@ class Ascii:
     name: str
 
 
-@dataclass(frozen=True)
-class C:
-    """The C member name when the Python field is named otherwise."""
-
-    name: str
-
-
 FLAT = "flat"
 """Metadata: a nested struct whose fields FreeBSD's parse type lists in place (ng_mesg's header)."""
 
@@ -183,7 +176,7 @@ def _members(cls: type) -> List[Member]:
         args = get_args(hints[attr])
         ctype = args[1] if args else hints[attr]
         meta = args[2:] if args else ()
-        c = next((m.name for m in meta if isinstance(m, C)), attr)
+        c = attr
         ascii_name = next((m.name for m in meta if isinstance(m, Ascii)), None)
         if isinstance(ctype, Counted):
             if "." not in ctype.count:
@@ -340,11 +333,8 @@ def _compile(cls: Type[Struct]) -> None:
     src = ["def encode(self):", f"    {', '.join(f'v{i}' for i in range(len(names)))}, = self"]
     args, checks = [], []
     for k, (path, ctype) in enumerate(plan.leaves):
-        if k == count_at and path[0] == -1:
-            args.append(f"len(v{len(names) - 1})")
-            continue
         ref = f"v{path[0]}" + "".join(f"[{i}]" for i in path[1:])
-        if k == count_at:
+        if k == count_at:  # the counter of the flexible member: its length
             args.append(f"len(v{len(names) - 1})")
         elif isinstance(ctype, Chars):
             src.append(f"    r{k} = {ref}.encode('latin-1')")
@@ -489,7 +479,7 @@ def walk(cls: Type[Struct]) -> Iterator[Type[Struct]]:
 
 
 __all__ = [
-    "Ascii", "C", "Chars", "Counted", "FLAT", "HEX", "Int", "Member", "Octets", "Rest", "SIGNED", "Struct",
+    "Ascii", "Chars", "Counted", "FLAT", "HEX", "Int", "Member", "Octets", "Rest", "SIGNED", "Struct",
     "UNSIGNED", "char", "einval", "int32_t", "int64_t", "ng_ID_t", "text", "u_char", "u_int16_t",
     "u_int32_t", "u_int64_t", "u_int8_t", "walk",
 ]
