@@ -102,35 +102,58 @@ class NgMesg:
 
     __bytes__ = encode
 
-    @classmethod
-    def decode_header(cls, buf: Buffer) -> Tuple["NgMesg", int]:
+    @staticmethod
+    def decode_header(buf: Buffer) -> Tuple["NgMesg", int]:
         """Decode the header only: ``(message without data, arglen)``; arglen is not checked."""
-        if len(buf) < HEADER_SIZE:
-            raise einval(f"message of {len(buf)} bytes is shorter than the {HEADER_SIZE}-byte header")
-        version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
+        try:
+            version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
+        except struct.error:
+            raise _short(buf) from None
         if version != NG_VERSION:
-            raise einval(f"message version {version}, expected {NG_VERSION}")
-        return cls(cmd, cookie, b"", flags, token, cmdstr.partition(b"\0")[0].decode("latin-1"), version, spare,
-                   spare2), arglen
+            raise _version(version)
+        return NgMesg(cmd, cookie, b"", flags, token, cmdstr.partition(b"\0")[0].decode("latin-1"), version, spare,
+                      spare2), arglen
 
-    @classmethod
-    def decode(cls, buf: Buffer) -> "NgMesg":
+    @staticmethod
+    def decode(buf: Buffer) -> "NgMesg":
         """Decode a whole message; ``arglen`` must equal the bytes after the header."""
-        size = len(buf)
-        if size < HEADER_SIZE:
-            raise einval(f"message of {size} bytes is shorter than the {HEADER_SIZE}-byte header")
-        version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
+        try:
+            version, spare, spare2, arglen, cmd, flags, token, cookie, cmdstr = _HEADER.unpack_from(buf)
+        except struct.error:
+            raise _short(buf) from None
         if version != NG_VERSION:
-            raise einval(f"message version {version}, expected {NG_VERSION}")
-        if arglen != size - HEADER_SIZE:
-            raise einval(f"arglen {arglen} but {size - HEADER_SIZE} argument bytes follow the header")
+            raise _version(version)
         data = buf[HEADER_SIZE:]
-        return cls(cmd, cookie, data if type(data) is bytes else bytes(data), flags, token,
-                   cmdstr.partition(b"\0")[0].decode("latin-1"), version, spare, spare2)
+        if arglen != len(data):
+            raise einval(f"arglen {arglen} but {len(data)} argument bytes follow the header")
+        msg = _new(NgMesg)  # the fields set one by one: no keyword-argument __init__
+        msg.cmd = cmd
+        msg.typecookie = cookie
+        msg.data = data if type(data) is bytes else bytes(data)
+        msg.flags = flags
+        msg.token = token
+        msg.cmdstr = cmdstr.partition(b"\0")[0].decode("latin-1")
+        msg.version = version
+        msg.spare = spare
+        msg.spare2 = spare2
+        return msg
 
     def reply(self, data: bytes = b"") -> "NgMesg":
         """The reply FreeBSD builds: same cmd, cookie, token and cmdstr; flags NGF_RESP."""
         return NgMesg(self.cmd, self.typecookie, bytes(data), NGF_RESP, self.token, self.cmdstr)
+
+
+_new = object.__new__
+
+
+def _short(buf: Buffer) -> InvalidArgumentError:
+    """The error for a buffer shorter than the header."""
+    return einval(f"message of {len(buf)} bytes is shorter than the {HEADER_SIZE}-byte header")
+
+
+def _version(version: int) -> InvalidArgumentError:
+    """The error for a header of another netgraph version."""
+    return einval(f"message version {version}, expected {NG_VERSION}")
 
 
 __all__ = ["HEADER_SIZE", "Mesg", "MsgHdr", "NgMesg", "encode_message"]

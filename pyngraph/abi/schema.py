@@ -354,49 +354,53 @@ def _compile(cls: Type[Struct]) -> None:
     src = (["def encode(self):", "  try:"] + ["  " + line for line in src[1:]]
            + ([f"      if {' or '.join(checks)}: raise ValueError"] if checks else [])
            + [f"      return {body}", "  except Exception:", "    return _slow(self)"])
-    # decode: the precompiled struct's items, each char array up to its first NUL.
+    # decode: the precompiled struct's items unpacked into locals i0, i1 ..., each char array
+    # cut at its first NUL; a plain function of ``buf`` (the class is bound, no classmethod call).
+    items = "".join(f"i{k}, " for k in range(len(plan.leaves)))
+    unpacked = f"{items}= " if items else ""
     values = _rebuild(cls, plan, (), ns)
     if tail is None:
-        dec = ["def decode(cls, buf):",
+        dec = ["def decode(buf):",
                "  try:",
-               "    i = _st.unpack(buf)",
+               f"    {unpacked}_st.unpack(buf)",
                "  except _error:",
-               "    raise _einval(f'{cls.C_NAME}: {len(buf)} bytes, expected {SIZE}') from None",
+               f"    raise _einval(f'{cls.C_NAME}: {{len(buf)}} bytes, expected {cls.SIZE}') from None",
                f"  return _new(cls, {values})",
-               "def _from(cls, buf, off):",
-               "  i = _st.unpack_from(buf, off)",
+               "def _from(buf, off):",
+               f"  {unpacked}_st.unpack_from(buf, off)",
                f"  return _new(cls, {values})"]
     else:
         if isinstance(tail.ctype, Counted):
             elem = tail.ctype.elem
-            tail_expr = (f"[_elem._from(buf, {tail.offset} + {elem.SIZE} * j) for j in range(i[{count_at}])]")
-            need = f"{tail.offset} + {elem.SIZE} * i[{count_at}]"
+            ns["_elem_from"] = elem._from  # type: ignore[attr-defined]
+            tail_expr = f"[_elem_from(buf, {tail.offset} + {elem.SIZE} * j) for j in range(i{count_at})]"
+            need = f"{tail.offset} + {elem.SIZE} * i{count_at}"
             unit = elem.C_NAME
         elif count_at >= 0:
-            tail_expr = f"bytes(buf[{tail.offset}:{tail.offset} + i[{count_at}]])"
-            need = f"{tail.offset} + i[{count_at}]"
+            tail_expr = f"bytes(buf[{tail.offset}:{tail.offset} + i{count_at}])"
+            need = f"{tail.offset} + i{count_at}"
             unit = f"bytes of {tail.c}"
         else:
             tail_expr = f"bytes(buf[{tail.offset}:])"
             need = "0"
             unit = ""
-        dec = (["def decode(cls, buf):",
-                f"  if len(buf) < {st.size}:",
-                f"    raise _einval(f'{{cls.C_NAME}}: truncated, {{len(buf)}} bytes, need {st.size}')"]
-               + ["  i = _st.unpack_from(buf)"]
-               + [f"  if len(buf) < {need}:",
-                  f"    raise _einval(f'{{cls.C_NAME}} with {{i[{count_at}]}} {unit}: truncated, "
-                  f"{{len(buf)}} bytes, need {{{need}}}')",
-                  f"  return _new(cls, {values.replace('TAIL', tail_expr)})"])
+        dec = ["def decode(buf):",
+               f"  if len(buf) < {st.size}:",
+               f"    raise _einval(f'{cls.C_NAME}: truncated, {{len(buf)}} bytes, need {st.size}')",
+               f"  {unpacked}_st.unpack_from(buf)",
+               f"  if len(buf) < {need}:",
+               f"    raise _einval(f'{cls.C_NAME} with {{i{count_at}}} {unit}: truncated, "
+               f"{{len(buf)}} bytes, need {{{need}}}')",
+               f"  return _new(cls, {values.replace('TAIL', tail_expr)})"]
     exec("\n".join(src + dec), ns)  # the derived codec, compiled once per declaration
     setattr(cls, "encode", ns["encode"])
-    setattr(cls, "decode", classmethod(ns["decode"]))
+    setattr(cls, "decode", staticmethod(ns["decode"]))
     if "_from" in ns:
-        setattr(cls, "_from", classmethod(ns["_from"]))
+        setattr(cls, "_from", staticmethod(ns["_from"]))
 
 
 def _rebuild(cls: Type[Struct], plan: _Plan, path: Tuple[int, ...], ns: Dict[str, Any]) -> str:
-    """Source of the tuple of ``cls``'s fields from the flat items ``i`` (nested structs built)."""
+    """Source of the tuple of ``cls``'s fields from the flat items ``i0, i1 ...`` (nested structs built)."""
     parts = []
     index = 0
     for m in cls.MEMBERS:
@@ -414,9 +418,9 @@ def _rebuild(cls: Type[Struct], plan: _Plan, path: Tuple[int, ...], ns: Dict[str
             k = [leaf[0] for leaf in plan.leaves].index(here)
             ctype = plan.leaves[k][1]
             if isinstance(ctype, Chars):  # the kernel forces the last byte to NUL
-                parts.append(f"i[{k}].partition(b'\\0')[0].decode('latin-1')")
+                parts.append(f"i{k}.partition(b'\\0')[0].decode('latin-1')")
             else:
-                parts.append(f"i[{k}]")
+                parts.append(f"i{k}")
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
