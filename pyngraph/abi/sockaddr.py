@@ -104,6 +104,9 @@ def encode_sockaddr(family: int, address: object) -> bytes:
 
 def decode_sockaddr(buf: Buffer) -> Sockaddr:
     """Decode a FreeBSD sockaddr; bytes after ``sa_len`` are ignored."""
+    if len(buf) >= SIZEOF_SOCKADDR_IN and buf[0] == SIZEOF_SOCKADDR_IN and buf[1] == AF_INET:
+        port, addr = _IN_PORT_ADDR.unpack_from(buf)
+        return _new(Sockaddr, (AF_INET, (_ntop(_HOST_INET, addr), port)))
     if len(buf) < 2:
         raise einval(f"sockaddr of {len(buf)} bytes is shorter than its 2-byte header")
     sa_len, family = buf[0], buf[1]
@@ -111,11 +114,8 @@ def decode_sockaddr(buf: Buffer) -> Sockaddr:
         raise einval(f"sa_len {sa_len} is shorter than the 2-byte header")
     if sa_len > len(buf):
         raise einval(f"sa_len {sa_len} exceeds the {len(buf)} bytes given")
-    if family == AF_INET:
-        if sa_len != SIZEOF_SOCKADDR_IN:
-            raise einval(f"AF_INET sockaddr has sa_len {sa_len}, expected {SIZEOF_SOCKADDR_IN}")
-        port, addr = _IN_PORT_ADDR.unpack_from(buf)
-        return _new(Sockaddr, (family, (_ntop(_HOST_INET, addr), port)))
+    if family == AF_INET:  # a well-formed one took the first branch
+        raise einval(f"AF_INET sockaddr has sa_len {sa_len}, expected {SIZEOF_SOCKADDR_IN}")
     raw = bytes(buf[:sa_len])
     if family == AF_INET6:
         if sa_len != SIZEOF_SOCKADDR_IN6:
