@@ -320,7 +320,7 @@ def _compile(cls: Type[Struct]) -> None:
     cls.RAW = struct.Struct("=" + "".join(plan.raw))
     tail = plan.tail
     ns: Dict[str, Any] = {"_st": st, "_new": tuple.__new__, "_slow": _slow_encode, "_einval": einval,
-                          "_error": struct.error, "cls": cls, "SIZE": cls.SIZE}
+                          "_error": struct.error, "cls": cls}
     count_at = -1
     if tail is not None and isinstance(tail.ctype, Counted):
         count_at = _count_leaf(cls, plan, tail.ctype.count)
