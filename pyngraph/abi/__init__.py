@@ -1,8 +1,9 @@
 """The FreeBSD netgraph ABI: constants, message header, argument codecs,
 sockaddrs, the ksocket hook-name grammar and FreeBSD <-> host tables.
 
-Pure data, no I/O.  ``structs`` (ctypes layouts) is not imported here; import
-``pyngraph.abi.structs`` where the layouts are needed.
+Pure data, no I/O.  Each struct is declared once (:mod:`.schema`, :mod:`.args`,
+:mod:`.message`); ``structs`` (the ctypes layouts under their C names) is not
+imported here; import ``pyngraph.abi.structs`` where the layouts are needed.
 """
 
 from __future__ import annotations

@@ -1,301 +1,269 @@
-"""Codecs of the control-message arguments (the ``data`` of an ``NgMesg``).
+"""The structs of control-message arguments (the ``data`` of an ``NgMesg``), each declared once.
 
-Each codec is a NamedTuple with ``encode() -> bytes`` and ``decode(buf)``.
-String fields are NUL-padded; encoders refuse names that do not fit and
-decoders read them as the kernel does (last byte forced to NUL).  Malformed
-input raises ``InvalidArgumentError`` (FreeBSD EINVAL).
+Generic messages (``ng_message.h``), ksocket's (``ng_ksocket.h``) and those of
+the node types with structured arguments (hole, tee, bridge, one2many, vlan).
+Each class is the struct's only declaration: its C layout, codec and ASCII
+parse type derive from it (see :mod:`pyngraph.abi.schema`).
 """
 
 from __future__ import annotations
 
-import struct
-from typing import Callable, List, NamedTuple, TypeVar, Union
+from typing import Annotated, List
 
-from .constants import NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ
-from .fields import DECODED, ENCODED, decode_fixed, decode_fixed_cached, einval, encode_fixed, encode_fixed_cached
+from .constants import ETHER_ADDR_LEN, NG_HOOKSIZ, NG_NODESIZ, NG_ONE2MANY_MAX_LINKS, NG_PATHSIZ, NG_TYPESIZ
+from .schema import (
+    Ascii, Counted, Octets, Rest, Struct, char, int32_t, ng_ID_t, u_char, u_int16_t, u_int32_t, u_int64_t,
+)
 from .sockaddr import Sockaddr, decode_sockaddr
 
-Buffer = Union[bytes, bytearray, memoryview]
-T = TypeVar("T")
-
-_U32 = struct.Struct("=I")
-_NODEINFO = struct.Struct(f"={NG_NODESIZ}s{NG_TYPESIZ}sII")
-_LINKINFO_NAMES = struct.Struct(f"={NG_HOOKSIZ}s{NG_HOOKSIZ}s")
-_TYPEINFO = struct.Struct(f"={NG_TYPESIZ}sI")
-_SOCKOPT = struct.Struct("=ii")
-_MKPEER = struct.Struct(f"={NG_TYPESIZ}s{NG_HOOKSIZ}s{NG_HOOKSIZ}s")
-_CONNECT = struct.Struct(f"={NG_PATHSIZ}s{NG_HOOKSIZ}s{NG_HOOKSIZ}s")
-
-_new = tuple.__new__  # a NamedTuple built without its Python-level __new__
-_encoded32 = ENCODED[NG_TYPESIZ]
-_decoded = DECODED
-_enc = encode_fixed_cached
-_dec = decode_fixed_cached
+# --- generic (ng_message.h) ----------------------------------------------------------
 
 
-def _exact(buf: Buffer, size: int, what: str) -> bytes:
-    if len(buf) != size:
-        raise einval(f"{what}: {len(buf)} bytes, expected {size}")
-    return bytes(buf)
+class Mkpeer(Struct, c_name="ngm_mkpeer"):
+    """MKPEER: make a node of ``type`` and link our ``ourhook`` to its ``peerhook``."""
+
+    type: Annotated[str, char[NG_TYPESIZ]]
+    ourhook: Annotated[str, char[NG_HOOKSIZ]]
+    peerhook: Annotated[str, char[NG_HOOKSIZ]]
 
 
-def _at_least(buf: Buffer, size: int, what: str) -> None:
-    if len(buf) < size:
-        raise einval(f"{what}: truncated, {len(buf)} bytes, need {size}")
+class Connect(Struct, c_name="ngm_connect"):
+    """CONNECT: link our ``ourhook`` to ``peerhook`` of the node at ``path``."""
+
+    path: Annotated[str, char[NG_PATHSIZ]]
+    ourhook: Annotated[str, char[NG_HOOKSIZ]]
+    peerhook: Annotated[str, char[NG_HOOKSIZ]]
 
 
-def _pack(st: struct.Struct, what: str, *values: object) -> bytes:
-    try:
-        return st.pack(*values)
-    except struct.error as exc:
-        raise einval(f"{what}: {exc}") from None
+class Name(Struct, c_name="ngm_name"):
+    """NAME: the node's new name."""
+
+    name: Annotated[str, char[NG_NODESIZ]]
 
 
-class Mkpeer(NamedTuple):
-    """``struct ngm_mkpeer`` (96 bytes)."""
+class Rmhook(Struct, c_name="ngm_rmhook"):
+    """RMHOOK: the hook to remove."""
 
-    type: str
-    ourhook: str
-    peerhook: str
-
-    def encode(self) -> bytes:
-        cache = _encoded32
-        try:
-            return cache[self.type] + cache[self.ourhook] + cache[self.peerhook]
-        except (KeyError, TypeError):  # a name not seen yet: checked (and cached) one by one
-            return _enc(self.type, NG_TYPESIZ, "type") + _enc(self.ourhook, NG_HOOKSIZ, "ourhook") + _enc(
-                self.peerhook, NG_HOOKSIZ, "peerhook")
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "Mkpeer":
-        if len(buf) != SIZEOF_MKPEER:
-            _exact(buf, SIZEOF_MKPEER, "ngm_mkpeer")
-        type_, ours, peer = _MKPEER.unpack(buf)
-        cache = _decoded
-        try:
-            return _new(cls, (cache[type_], cache[ours], cache[peer]))
-        except KeyError:
-            return _new(cls, (_dec(type_), _dec(ours), _dec(peer)))
+    ourhook: Annotated[str, char[NG_HOOKSIZ], Ascii("hook")]
 
 
-class Connect(NamedTuple):
-    """``struct ngm_connect`` (576 bytes)."""
+class NodeInfo(Struct, c_name="nodeinfo"):
+    """The NODEINFO reply."""
 
-    path: str
-    ourhook: str
-    peerhook: str
-
-    def encode(self) -> bytes:
-        return (
-            _enc(self.path, NG_PATHSIZ, "path")
-            + _enc(self.ourhook, NG_HOOKSIZ, "ourhook")
-            + _enc(self.peerhook, NG_HOOKSIZ, "peerhook")
-        )
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "Connect":
-        if len(buf) != SIZEOF_CONNECT:
-            _exact(buf, SIZEOF_CONNECT, "ngm_connect")
-        path, ours, peer = _CONNECT.unpack(buf)
-        return cls(decode_fixed(path), _dec(ours), _dec(peer))
+    name: Annotated[str, char[NG_NODESIZ]]
+    type: Annotated[str, char[NG_TYPESIZ]]
+    id: Annotated[int, ng_ID_t]
+    hooks: Annotated[int, u_int32_t]
 
 
-class Name(NamedTuple):
-    """``struct ngm_name`` (32 bytes)."""
+class LinkInfo(Struct, c_name="linkinfo"):
+    """One hook and the node at its far end."""
 
-    name: str
-
-    def encode(self) -> bytes:
-        return _enc(self.name, NG_NODESIZ, "name")
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "Name":
-        return cls(_dec(_exact(buf, NG_NODESIZ, "ngm_name")))
-
-
-class Rmhook(NamedTuple):
-    """``struct ngm_rmhook`` (32 bytes)."""
-
-    ourhook: str
-
-    def encode(self) -> bytes:
-        return _enc(self.ourhook, NG_HOOKSIZ, "ourhook")
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "Rmhook":
-        return cls(_dec(_exact(buf, NG_HOOKSIZ, "ngm_rmhook")))
-
-
-class NodeInfo(NamedTuple):
-    """``struct nodeinfo`` (72 bytes): the NODEINFO reply."""
-
-    name: str
-    type: str
-    id: int
-    hooks: int
-
-    def encode(self) -> bytes:
-        return _pack(
-            _NODEINFO, "nodeinfo",
-            _enc(self.name, NG_NODESIZ, "name"),
-            _enc(self.type, NG_TYPESIZ, "type"),
-            self.id, self.hooks,
-        )
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "NodeInfo":
-        return cls._from(_exact(buf, _NODEINFO.size, "nodeinfo"), 0)
-
-    @classmethod
-    def _from(cls, raw: bytes, offset: int) -> "NodeInfo":
-        name, type_, id_, hooks = _NODEINFO.unpack_from(raw, offset)
-        return cls(_dec(name), _dec(type_), id_, hooks)
-
-
-class LinkInfo(NamedTuple):
-    """``struct linkinfo`` (136 bytes): one hook and the node at its far end."""
-
-    ourhook: str
-    peerhook: str
+    ourhook: Annotated[str, char[NG_HOOKSIZ]]
+    peerhook: Annotated[str, char[NG_HOOKSIZ]]
     nodeinfo: NodeInfo
 
-    def encode(self) -> bytes:
-        return (
-            encode_fixed(self.ourhook, NG_HOOKSIZ, "ourhook")
-            + encode_fixed(self.peerhook, NG_HOOKSIZ, "peerhook")
-            + self.nodeinfo.encode()
-        )
 
-    @classmethod
-    def decode(cls, buf: Buffer) -> "LinkInfo":
-        return cls._from(_exact(buf, SIZEOF_LINKINFO, "linkinfo"), 0)
-
-    @classmethod
-    def _from(cls, raw: bytes, offset: int) -> "LinkInfo":
-        ours, peer = _LINKINFO_NAMES.unpack_from(raw, offset)
-        node = NodeInfo._from(raw, offset + _LINKINFO_NAMES.size)
-        return cls(decode_fixed(ours), decode_fixed(peer), node)
-
-
-class HookList(NamedTuple):
-    """``struct hooklist``: the LISTHOOKS reply, 72 + 136 * n bytes.
-
-    ``nodeinfo.hooks`` counts the links; ``encode`` writes ``len(links)`` there.
-    """
+class HookList(Struct, c_name="hooklist"):
+    """The LISTHOOKS reply; ``nodeinfo.hooks`` counts the links (``encode`` writes ``len(links)``)."""
 
     nodeinfo: NodeInfo
-    links: List[LinkInfo]
-
-    def encode(self) -> bytes:
-        node = self.nodeinfo._replace(hooks=len(self.links))
-        return node.encode() + b"".join(link.encode() for link in self.links)
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "HookList":
-        _at_least(buf, SIZEOF_NODEINFO, "hooklist")
-        raw = bytes(buf)
-        node = NodeInfo._from(raw, 0)
-        _at_least(raw, SIZEOF_NODEINFO + SIZEOF_LINKINFO * node.hooks, f"hooklist of {node.hooks} hooks")
-        links = [LinkInfo._from(raw, SIZEOF_NODEINFO + SIZEOF_LINKINFO * i) for i in range(node.hooks)]
-        return cls(node, links)
+    links: Annotated[List[LinkInfo], Counted(LinkInfo, "nodeinfo.hooks", "link"), Ascii("linkinfo")]
 
 
-def _counted(buf: Buffer, size: int, entry: Callable[[bytes, int], T], what: str, unit: str) -> List[T]:
-    """A u32 count followed by that many ``size``-byte entries (namelist, typelist)."""
-    _at_least(buf, 4, what)
-    raw = bytes(buf)
-    (count,) = _U32.unpack_from(raw)
-    _at_least(raw, 4 + size * count, f"{what} of {count} {unit}")
-    return [entry(raw, 4 + size * i) for i in range(count)]
+class NameList(Struct, c_name="namelist"):
+    """The LISTNAMES / LISTNODES reply."""
+
+    nodes: Annotated[List[NodeInfo], Counted(NodeInfo, "numnames", "nodeinfo")]
 
 
-class NameList(NamedTuple):
-    """``struct namelist``: the LISTNAMES/LISTNODES reply, 4 + 72 * n bytes."""
+class TypeInfo(Struct, c_name="typeinfo"):
+    """One node type and how many nodes of it exist."""
 
-    nodes: List[NodeInfo]
-
-    def encode(self) -> bytes:
-        return _U32.pack(len(self.nodes)) + b"".join(n.encode() for n in self.nodes)
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "NameList":
-        return cls(_counted(buf, SIZEOF_NODEINFO, NodeInfo._from, "namelist", "nodes"))
+    type_name: Annotated[str, char[NG_TYPESIZ], Ascii("typename")]
+    numnodes: Annotated[int, u_int32_t]
 
 
-class TypeInfo(NamedTuple):
-    """``struct typeinfo`` (36 bytes)."""
+class TypeList(Struct, c_name="typelist"):
+    """The LISTTYPES reply."""
 
-    type_name: str
-    numnodes: int
-
-    def encode(self) -> bytes:
-        return _pack(_TYPEINFO, "typeinfo", encode_fixed(self.type_name, NG_TYPESIZ, "type_name"), self.numnodes)
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "TypeInfo":
-        return cls._from(_exact(buf, _TYPEINFO.size, "typeinfo"), 0)
-
-    @classmethod
-    def _from(cls, raw: bytes, offset: int) -> "TypeInfo":
-        name, numnodes = _TYPEINFO.unpack_from(raw, offset)
-        return cls(decode_fixed(name), numnodes)
+    types: Annotated[List[TypeInfo], Counted(TypeInfo, "numtypes", "typeinfo")]
 
 
-class TypeList(NamedTuple):
-    """``struct typelist``: the LISTTYPES reply, 4 + 36 * n bytes."""
+class Bandwidth(Struct, c_name="ngm_bandwidth"):
+    """Flow-control bandwidth report (``ngm_bandwidth``)."""
 
-    types: List[TypeInfo]
-
-    def encode(self) -> bytes:
-        return _U32.pack(len(self.types)) + b"".join(t.encode() for t in self.types)
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "TypeList":
-        return cls(_counted(buf, SIZEOF_TYPEINFO, TypeInfo._from, "typelist", "types"))
+    nominal_in: Annotated[int, u_int64_t]
+    seen_in: Annotated[int, u_int64_t]
+    nominal_out: Annotated[int, u_int64_t]
+    seen_out: Annotated[int, u_int64_t]
 
 
-class Sockopt(NamedTuple):
-    """``struct ng_ksocket_sockopt``: FreeBSD level and name, then the value bytes."""
+class QueueState(Struct, c_name="ngm_queue_state"):
+    """Flow-control queue report (``ngm_queue_state``)."""
 
-    level: int
-    name: int
-    value: bytes = b""
-
-    def encode(self) -> bytes:
-        return _pack(_SOCKOPT, "ng_ksocket_sockopt", self.level, self.name) + bytes(self.value)
-
-    @classmethod
-    def decode(cls, buf: Buffer) -> "Sockopt":
-        _at_least(buf, _SOCKOPT.size, "ng_ksocket_sockopt")
-        level, name = _SOCKOPT.unpack_from(buf)
-        return cls(level, name, bytes(buf[_SOCKOPT.size:]))
+    queue_priority: Annotated[int, u_int32_t]
+    max_queuelen_bytes: Annotated[int, u_int32_t]
+    max_queuelen_packets: Annotated[int, u_int32_t]
+    low_watermark: Annotated[int, u_int32_t]
+    high_watermark: Annotated[int, u_int32_t]
+    current: Annotated[int, u_int32_t]
 
 
-class AcceptReply(NamedTuple):
-    """``struct ng_ksocket_accept``: the new node's ID, then the peer's FreeBSD sockaddr.
+class FlowManager(Struct, c_name="flow_manager"):
+    """Flow-control manager (``flow_manager``)."""
 
-    The kernel sends exactly ``4 + sa_len`` bytes; ``addr`` keeps the raw bytes.
-    """
+    id: Annotated[int, ng_ID_t]
 
-    nodeid: int
-    addr: bytes
 
-    def encode(self) -> bytes:
-        return _pack(_U32, "ng_ksocket_accept", self.nodeid) + bytes(self.addr)
+# --- ksocket (ng_ksocket.h) -------------------------------------------------------------
 
-    @classmethod
-    def decode(cls, buf: Buffer) -> "AcceptReply":
-        _at_least(buf, 4, "ng_ksocket_accept")
-        (nodeid,) = _U32.unpack_from(buf)
-        return cls(nodeid, bytes(buf[4:]))
+
+class SockaddrHead(Struct, c_name="sockaddr"):
+    """``struct sockaddr``: the generic 16-byte form (the address codecs are in :mod:`.sockaddr`)."""
+
+    sa_len: Annotated[int, u_char]
+    sa_family: Annotated[int, u_char]
+    sa_data: Annotated[bytes, Octets(14)]
+
+
+class Sockopt(Struct, c_name="ng_ksocket_sockopt"):
+    """SETOPT / GETOPT: FreeBSD level and name, then the value bytes."""
+
+    level: Annotated[int, int32_t]
+    name: Annotated[int, int32_t]
+    value: Annotated[bytes, Rest()] = b""
+
+
+class AcceptReply(Struct, c_name="ng_ksocket_accept"):
+    """The ACCEPT reply: the new node's ID, then the peer's sockaddr (``4 + sa_len`` bytes, kept raw)."""
+
+    nodeid: Annotated[int, ng_ID_t]
+    addr: Annotated[bytes, Rest(layout=SockaddrHead, sockaddr=True)]
 
     def sockaddr(self) -> Sockaddr:
         """The peer address decoded (see ``decode_sockaddr``)."""
         return decode_sockaddr(self.addr)
 
 
-SIZEOF_MKPEER = 3 * 32
-SIZEOF_CONNECT = NG_PATHSIZ + 2 * NG_HOOKSIZ
-SIZEOF_NODEINFO = _NODEINFO.size
-SIZEOF_LINKINFO = _LINKINFO_NAMES.size + SIZEOF_NODEINFO
-SIZEOF_TYPEINFO = _TYPEINFO.size
+# --- hole, tee (ng_hole.h, ng_tee.h) --------------------------------------------------------
+
+
+class HoleHookStat(Struct, c_name="ng_hole_hookstat"):
+    """A hole hook's counters."""
+
+    frames: Annotated[int, u_int64_t]
+    octets: Annotated[int, u_int64_t]
+
+
+class TeeHookStat(Struct, c_name="ng_tee_hookstat"):
+    """A tee hook's counters."""
+
+    inOctets: Annotated[int, u_int64_t]
+    inFrames: Annotated[int, u_int64_t]
+    outOctets: Annotated[int, u_int64_t]
+    outFrames: Annotated[int, u_int64_t]
+
+
+class TeeStats(Struct, c_name="ng_tee_stats"):
+    """GETSTATS of a tee: each hook's counters."""
+
+    right: TeeHookStat
+    left: TeeHookStat
+    right2left: TeeHookStat
+    left2right: TeeHookStat
+
+
+# --- bridge, one2many, vlan (ng_bridge.h, ng_one2many.h, ng_vlan.h) ----------------------
+
+
+class BridgeConfig(Struct, c_name="ng_bridge_config"):
+    """SETCONFIG / GETCONFIG of a bridge."""
+
+    debugLevel: Annotated[int, u_char]
+    loopTimeout: Annotated[int, u_int32_t]
+    maxStaleness: Annotated[int, u_int32_t]
+    minStableAge: Annotated[int, u_int32_t]
+
+
+class BridgeLinkStats(Struct, c_name="ng_bridge_link_stats"):
+    """GETSTATS of one bridge link."""
+
+    recvOctets: Annotated[int, u_int64_t]
+    recvPackets: Annotated[int, u_int64_t]
+    recvMulticasts: Annotated[int, u_int64_t, Ascii("recvMulticast")]
+    recvBroadcasts: Annotated[int, u_int64_t, Ascii("recvBroadcast")]
+    recvUnknown: Annotated[int, u_int64_t]
+    recvRunts: Annotated[int, u_int64_t]
+    recvInvalid: Annotated[int, u_int64_t]
+    xmitOctets: Annotated[int, u_int64_t]
+    xmitPackets: Annotated[int, u_int64_t]
+    xmitMulticasts: Annotated[int, u_int64_t]
+    xmitBroadcasts: Annotated[int, u_int64_t]
+    loopDrops: Annotated[int, u_int64_t]
+    loopDetects: Annotated[int, u_int64_t]
+    memoryFailures: Annotated[int, u_int64_t]
+
+
+class BridgeHostent(Struct, c_name="ng_bridge_hostent"):
+    """One learned host: its address, the hook it is behind, age and staleness."""
+
+    addr: Annotated[bytes, Octets(ETHER_ADDR_LEN, enaddr=True)]
+    hook: Annotated[str, char[NG_HOOKSIZ]]
+    age: Annotated[int, u_int16_t]
+    staleness: Annotated[int, u_int16_t]
+
+
+class BridgeHostAry(Struct, c_name="ng_bridge_host_ary"):
+    """GETTABLE of a bridge."""
+
+    hosts: Annotated[List[BridgeHostent], Counted(BridgeHostent, "numHosts", "hosts")]
+
+
+class BridgeMoveHost(Struct, c_name="ng_bridge_move_host"):
+    """MOVEHOST: put ``addr`` behind ``hook``."""
+
+    addr: Annotated[bytes, Octets(ETHER_ADDR_LEN, enaddr=True)]
+    hook: Annotated[str, char[NG_HOOKSIZ]]
+
+
+class One2ManyConfig(Struct, c_name="ng_one2many_config"):
+    """SETCONFIG / GETCONFIG of a one2many."""
+
+    xmitAlg: Annotated[int, u_int32_t]
+    failAlg: Annotated[int, u_int32_t]
+    enabledLinks: Annotated[bytes, Octets(NG_ONE2MANY_MAX_LINKS)]
+
+
+class One2ManyLinkStats(Struct, c_name="ng_one2many_link_stats"):
+    """GETSTATS of one one2many link."""
+
+    recvOctets: Annotated[int, u_int64_t]
+    recvPackets: Annotated[int, u_int64_t]
+    xmitOctets: Annotated[int, u_int64_t]
+    xmitPackets: Annotated[int, u_int64_t]
+    memoryFailures: Annotated[int, u_int64_t]
+
+
+class VlanFilter(Struct, c_name="ng_vlan_filter"):
+    """ADDFILTER: frames of ``vid`` go to ``hook_name`` (a GETTABLE entry)."""
+
+    hook_name: Annotated[str, char[NG_HOOKSIZ], Ascii("hook")]
+    vlan: Annotated[int, u_int16_t]
+    vid: Annotated[int, u_int16_t]
+    pcp: Annotated[int, u_char]
+    cfi: Annotated[int, u_char]
+
+
+class VlanTable(Struct, c_name="ng_vlan_table"):
+    """GETTABLE of a vlan."""
+
+    filter: Annotated[List[VlanFilter], Counted(VlanFilter, "n", "filter")]
+
+
+__all__ = [
+    "AcceptReply", "Bandwidth", "BridgeConfig", "BridgeHostAry", "BridgeHostent", "BridgeLinkStats",
+    "BridgeMoveHost", "Connect", "FlowManager", "HoleHookStat", "HookList", "LinkInfo", "Mkpeer", "Name",
+    "NameList", "NodeInfo", "One2ManyConfig", "One2ManyLinkStats", "QueueState", "Rmhook", "SockaddrHead",
+    "Sockopt", "TeeHookStat", "TeeStats", "TypeInfo", "TypeList", "VlanFilter", "VlanTable",
+]

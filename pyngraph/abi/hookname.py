@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Dict, NamedTuple
 
 from .constants import NG_HOOKSIZ, Family, Proto, SockType
-from .fields import einval
+from .schema import einval
 
 FAMILY_ALIASES: Dict[str, int] = {
     "local": Family.LOCAL,

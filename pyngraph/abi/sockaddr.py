@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from typing import Dict, NamedTuple, Tuple, Union
+from typing import NamedTuple, Union
 
 from .constants import AF_INET, AF_INET6, AF_LOCAL, SOCK_MAXADDRLEN
-from .fields import einval
+from .schema import einval
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -24,16 +24,13 @@ SIZEOF_SOCKADDR_UN = 2 + SUN_PATH_SIZE
 
 # sa_len, sa_family, port (network order), then the family's fields
 _IN = struct.Struct("!BBH4s8x")
+_IN_PORT_ADDR = struct.Struct("!2xH4s")  # what decoding an AF_INET sockaddr reads past its header
 _IN6_HEAD = struct.Struct("!BBHI16s")  # flowinfo travels in network order
 _SCOPE = struct.Struct("=I")  # sin6_scope_id is in host order
 _HOST_INET = socket.AF_INET
 _ntop = socket.inet_ntop
 _pton4 = socket.inet_pton
 _new = tuple.__new__  # a NamedTuple built without its Python-level __new__
-# AF_INET addresses seen before, both ways (bounded; only valid ones are kept)
-_CACHE_MAX = 1024
-_encoded_in: Dict[Tuple[str, int], bytes] = {}
-_decoded_in: Dict[bytes, "Sockaddr"] = {}
 
 
 class Sockaddr(NamedTuple):
@@ -69,19 +66,11 @@ def encode_sockaddr(family: int, address: object) -> bytes:
     if family == AF_INET:
         if type(address) is tuple and len(address) == 2:
             host, port = address
-            if type(port) is int and 0 <= port <= 0xFFFF and type(host) is str:
-                raw = _encoded_in.get(address)
-                if raw is not None:
-                    return raw
+            if type(port) is int and type(host) is str:
                 try:
-                    raw = _IN.pack(SIZEOF_SOCKADDR_IN, AF_INET, port, _pton4(_HOST_INET, host))
-                except (OSError, ValueError):
-                    pass  # _pton below gives the error
-                else:
-                    if len(_encoded_in) >= _CACHE_MAX:
-                        _encoded_in.clear()
-                    _encoded_in[address] = raw
-                    return raw
+                    return _IN.pack(SIZEOF_SOCKADDR_IN, AF_INET, port, _pton4(_HOST_INET, host))
+                except (OSError, ValueError, struct.error):
+                    pass  # the checks below name the error
         if not isinstance(address, tuple) or len(address) != 2:
             raise einval(f"AF_INET address {address!r} is not (host, port)")
         return _IN.pack(SIZEOF_SOCKADDR_IN, AF_INET, _port(address[1]), _pton(socket.AF_INET, address[0]))
@@ -115,6 +104,9 @@ def encode_sockaddr(family: int, address: object) -> bytes:
 
 def decode_sockaddr(buf: Buffer) -> Sockaddr:
     """Decode a FreeBSD sockaddr; bytes after ``sa_len`` are ignored."""
+    if len(buf) >= SIZEOF_SOCKADDR_IN and buf[0] == SIZEOF_SOCKADDR_IN and buf[1] == AF_INET:
+        port, addr = _IN_PORT_ADDR.unpack_from(buf)
+        return _new(Sockaddr, (AF_INET, (_ntop(_HOST_INET, addr), port)))
     if len(buf) < 2:
         raise einval(f"sockaddr of {len(buf)} bytes is shorter than its 2-byte header")
     sa_len, family = buf[0], buf[1]
@@ -122,18 +114,8 @@ def decode_sockaddr(buf: Buffer) -> Sockaddr:
         raise einval(f"sa_len {sa_len} is shorter than the 2-byte header")
     if sa_len > len(buf):
         raise einval(f"sa_len {sa_len} exceeds the {len(buf)} bytes given")
-    if family == AF_INET:
-        if sa_len != SIZEOF_SOCKADDR_IN:
-            raise einval(f"AF_INET sockaddr has sa_len {sa_len}, expected {SIZEOF_SOCKADDR_IN}")
-        raw = bytes(buf[:SIZEOF_SOCKADDR_IN])
-        decoded = _decoded_in.get(raw)
-        if decoded is None:
-            _, _, port, addr = _IN.unpack(raw)
-            decoded = _new(Sockaddr, (family, (_ntop(_HOST_INET, addr), port)))
-            if len(_decoded_in) >= _CACHE_MAX:
-                _decoded_in.clear()
-            _decoded_in[raw] = decoded
-        return decoded
+    if family == AF_INET:  # a well-formed one took the first branch
+        raise einval(f"AF_INET sockaddr has sa_len {sa_len}, expected {SIZEOF_SOCKADDR_IN}")
     raw = bytes(buf[:sa_len])
     if family == AF_INET6:
         if sa_len != SIZEOF_SOCKADDR_IN6:

@@ -16,7 +16,7 @@ from typing import Dict, Optional, Tuple
 from ..errors import NetgraphError, host_to_fbsd_errno
 from . import constants as c
 from .constants import Errno
-from .fields import einval
+from .schema import einval
 
 _FAMILIES: Dict[int, int] = {
     c.AF_UNSPEC: socket.AF_UNSPEC,

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterator, Optional, Sequence, Tuple
 
+from ..abi import args as A
 from ..abi import constants as C
-from .sockaddr import ACCEPT, SOCKADDR, SOCKOPT
-from .types import (
-    CMDBUF, ENADDR, HINT16, HINT32, HOOKBUF, INT32, NODEBUF, PATHBUF, STRING, TYPEBUF, UINT8, UINT16, UINT32,
-    UINT64, ArrayType, Buffer, ByteArrayType, Field, FixedArrayType, ParseType, StructType, c_int, read_u32,
-)
+from ..abi.message import Mesg
+from .derive import parse_type
+from .sockaddr import SOCKADDR
+from .types import ENADDR, HINT16, HINT32, HOOKBUF, INT32, STRING, UINT16, UINT32, ParseType
 
 
 @dataclass(frozen=True)
@@ -65,53 +65,17 @@ class CmdList:
 
 # --- generic messages (ng_message.h, ng_base.c) -----------------------------------
 
-def _list_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """The u_int32_t count just before the array (namelist, typelist, bridge table, vlan table)."""
-    return c_int(read_u32(buf, pos - 4))
-
-
-def _linkinfo_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """hooklist: ``nodeinfo.hooks`` at the start of the argument."""
-    return c_int(read_u32(buf, 68))
-
-
-def _mesg_data_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """ng_mesg: ``header.arglen`` of the message whose data starts at ``pos``."""
-    return c_int(read_u32(buf, pos - 56 + 4))
-
-
-MKPEER = StructType([Field("type", TYPEBUF), Field("ourhook", HOOKBUF), Field("peerhook", HOOKBUF)],
-                    "ngm_mkpeer")
-CONNECT = StructType([Field("path", PATHBUF), Field("ourhook", HOOKBUF), Field("peerhook", HOOKBUF)],
-                     "ngm_connect")
-NAME = StructType([Field("name", NODEBUF)], "ngm_name")
-RMHOOK = StructType([Field("hook", HOOKBUF)], "ngm_rmhook")
-NODEINFO = StructType(
-    [Field("name", NODEBUF), Field("type", TYPEBUF), Field("id", HINT32), Field("hooks", UINT32)],
-    "nodeinfo",
-)
-LINKINFO = StructType(
-    [Field("ourhook", HOOKBUF), Field("peerhook", HOOKBUF), Field("nodeinfo", NODEINFO)], "linkinfo"
-)
-HOOKLIST = StructType(
-    [Field("nodeinfo", NODEINFO), Field("linkinfo", ArrayType(LINKINFO, _linkinfo_length))], "hooklist"
-)
-NAMELIST = StructType(
-    [Field("numnames", UINT32), Field("nodeinfo", ArrayType(NODEINFO, _list_length))], "namelist"
-)
-TYPEINFO = StructType([Field("typename", TYPEBUF), Field("numnodes", UINT32)], "typeinfo")
-TYPELIST = StructType(
-    [Field("numtypes", UINT32), Field("typeinfo", ArrayType(TYPEINFO, _list_length))], "typelist"
-)
-NG_MESG = StructType(
-    [
-        Field("version", UINT8), Field("spare", UINT8), Field("spare2", UINT16),
-        Field("arglen", UINT32), Field("cmd", UINT32), Field("flags", HINT32),
-        Field("token", UINT32), Field("typecookie", UINT32), Field("cmdstr", CMDBUF),
-        Field("data", ByteArrayType(_mesg_data_length)),
-    ],
-    "ng_mesg",
-)
+MKPEER = parse_type(A.Mkpeer)
+CONNECT = parse_type(A.Connect)
+NAME = parse_type(A.Name)
+RMHOOK = parse_type(A.Rmhook)
+NODEINFO = parse_type(A.NodeInfo)
+LINKINFO = parse_type(A.LinkInfo)
+HOOKLIST = parse_type(A.HookList)
+NAMELIST = parse_type(A.NameList)
+TYPEINFO = parse_type(A.TypeInfo)
+TYPELIST = parse_type(A.TypeList)
+NG_MESG = parse_type(Mesg)
 
 _G = C.NGM_GENERIC_COOKIE
 GENERIC = CmdList("generic", [
@@ -134,6 +98,11 @@ GENERIC = CmdList("generic", [
 
 # --- ksocket, socket, hub, echo ------------------------------------------------------
 
+SOCKOPT = parse_type(A.Sockopt)
+"""``{ level=.. name=.. value=[..] }``; the value's length comes from the header arglen."""
+ACCEPT = parse_type(A.AcceptReply)
+"""The accept reply: the new node's ID and the peer address (always in the generic form)."""
+
 _K = C.NGM_KSOCKET_COOKIE
 KSOCKET = CmdList("ksocket", [
     Cmd(_K, C.NGM_KSOCKET_BIND, "bind", SOCKADDR, None),
@@ -154,7 +123,7 @@ ECHO = CmdList("echo")
 
 # --- hole, tee -------------------------------------------------------------------------
 
-HOLE_HOOKSTAT = StructType([Field("frames", UINT64), Field("octets", UINT64)], "ng_hole_hookstat")
+HOLE_HOOKSTAT = parse_type(A.HoleHookStat)
 _H = C.NGM_HOLE_COOKIE
 HOLE = CmdList("hole", [
     Cmd(_H, C.NGM_HOLE_GET_STATS, "getstats", HOOKBUF, HOLE_HOOKSTAT),
@@ -162,16 +131,8 @@ HOLE = CmdList("hole", [
     Cmd(_H, C.NGM_HOLE_GETCLR_STATS, "getclrstats", HOOKBUF, HOLE_HOOKSTAT),
 ])
 
-TEE_HOOKSTAT = StructType(
-    [Field("inOctets", UINT64), Field("inFrames", UINT64),
-     Field("outOctets", UINT64), Field("outFrames", UINT64)],
-    "ng_tee_hookstat",
-)
-TEE_STATS = StructType(
-    [Field("right", TEE_HOOKSTAT), Field("left", TEE_HOOKSTAT),
-     Field("right2left", TEE_HOOKSTAT), Field("left2right", TEE_HOOKSTAT)],
-    "ng_tee_stats",
-)
+TEE_HOOKSTAT = parse_type(A.TeeHookStat)
+TEE_STATS = parse_type(A.TeeStats)
 _T = C.NGM_TEE_COOKIE
 TEE = CmdList("tee", [
     Cmd(_T, C.NGM_TEE_GET_STATS, "getstats", None, TEE_STATS),
@@ -211,27 +172,11 @@ ETHER = CmdList("ether", [
 ])
 
 
-BRIDGE_CONFIG = StructType(
-    [Field("debugLevel", UINT8), Field("loopTimeout", UINT32), Field("maxStaleness", UINT32),
-     Field("minStableAge", UINT32)],
-    "ng_bridge_config",
-)
-BRIDGE_STATS = StructType(
-    [Field(name, UINT64) for name in (
-        "recvOctets", "recvPackets", "recvMulticast", "recvBroadcast", "recvUnknown", "recvRunts",
-        "recvInvalid", "xmitOctets", "xmitPackets", "xmitMulticasts", "xmitBroadcasts", "loopDrops",
-        "loopDetects", "memoryFailures")],
-    "ng_bridge_link_stats",
-)
-BRIDGE_HOST = StructType(
-    [Field("addr", ENADDR), Field("hook", HOOKBUF), Field("age", UINT16), Field("staleness", UINT16)],
-    "ng_bridge_hostent",
-)
-BRIDGE_HOST_ARY = StructType(
-    [Field("numHosts", UINT32), Field("hosts", ArrayType(BRIDGE_HOST, _list_length))],
-    "ng_bridge_host_ary",
-)
-BRIDGE_MOVE_HOST = StructType([Field("addr", ENADDR), Field("hook", HOOKBUF)], "ng_bridge_move_host")
+BRIDGE_CONFIG = parse_type(A.BridgeConfig)
+BRIDGE_STATS = parse_type(A.BridgeLinkStats)
+BRIDGE_HOST = parse_type(A.BridgeHostent)
+BRIDGE_HOST_ARY = parse_type(A.BridgeHostAry)
+BRIDGE_MOVE_HOST = parse_type(A.BridgeMoveHost)
 _B = C.NGM_BRIDGE_COOKIE
 BRIDGE = CmdList("bridge", [
     Cmd(_B, C.NGM_BRIDGE_SET_CONFIG, "setconfig", BRIDGE_CONFIG, None),
@@ -245,16 +190,8 @@ BRIDGE = CmdList("bridge", [
     Cmd(_B, C.NGM_BRIDGE_MOVE_HOST, "movehost", BRIDGE_MOVE_HOST, None),
 ])
 
-ONE2MANY_CONFIG = StructType(
-    [Field("xmitAlg", UINT32), Field("failAlg", UINT32),
-     Field("enabledLinks", FixedArrayType(UINT8, C.NG_ONE2MANY_MAX_LINKS))],
-    "ng_one2many_config",
-)
-ONE2MANY_STATS = StructType(
-    [Field(name, UINT64) for name in (
-        "recvOctets", "recvPackets", "xmitOctets", "xmitPackets", "memoryFailures")],
-    "ng_one2many_link_stats",
-)
+ONE2MANY_CONFIG = parse_type(A.One2ManyConfig)
+ONE2MANY_STATS = parse_type(A.One2ManyLinkStats)
 _O = C.NGM_ONE2MANY_COOKIE
 ONE2MANY = CmdList("one2many", [
     Cmd(_O, C.NGM_ONE2MANY_SET_CONFIG, "setconfig", ONE2MANY_CONFIG, None),
@@ -266,14 +203,8 @@ ONE2MANY = CmdList("one2many", [
 
 # --- vlan ------------------------------------------------------------------------------
 
-VLAN_FILTER = StructType(
-    [Field("hook", HOOKBUF), Field("vlan", UINT16), Field("vid", UINT16), Field("pcp", UINT8),
-     Field("cfi", UINT8)],
-    "ng_vlan_filter",
-)
-VLAN_TABLE = StructType(
-    [Field("n", UINT32), Field("filter", ArrayType(VLAN_FILTER, _list_length))], "ng_vlan_table"
-)
+VLAN_FILTER = parse_type(A.VlanFilter)
+VLAN_TABLE = parse_type(A.VlanTable)
 _V = C.NGM_VLAN_COOKIE
 VLAN = CmdList("vlan", [
     Cmd(_V, C.NGM_VLAN_ADD_FILTER, "addfilter", VLAN_FILTER, None),

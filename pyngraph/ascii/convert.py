@@ -13,19 +13,17 @@ and return complete ``struct ng_mesg`` bytes.
 
 from __future__ import annotations
 
-import struct
 from typing import Optional, Tuple, Union
 
 from ..abi.constants import NG_CMDSTRSIZ, NGF_RESP, Errno
-from ..abi.message import NgMesg
+from ..abi.message import HEADER_SIZE, MsgHdr, NgMesg
 from ..errors import NetgraphError
 from .cmdlists import CMDLISTS, GENERIC, Cmd, CmdList
-from .types import BUFSIZE, HEADER_SIZE, ParseContext, UnparseContext
+from .types import BUFSIZE, ParseContext, UnparseContext
 
 CmdListLike = Union[CmdList, str, None]
 
-# version, spare, spare2, arglen, cmd, flags, token, typecookie, cmdstr
-_HEADER = struct.Struct(f"=BBHIIIII{NG_CMDSTRSIZ}s")
+_HEADER = MsgHdr.RAW  # version, spare, spare2, arglen, cmd, flags, token, typecookie, cmdstr
 
 
 def cmdlist_of(cmdlist_or_typename: CmdListLike) -> Optional[CmdList]:

@@ -1,4 +1,5 @@
-"""ng_ksocket's parse types: socket addresses, the accept reply and socket options.
+"""ng_ksocket's parse types of socket addresses (the accept reply and socket options derive
+from their declarations: :mod:`.derive`).
 
 The socket-address type has FreeBSD 14's special forms:
 
@@ -17,13 +18,12 @@ from ..abi.constants import AF_INET, AF_LOCAL, Errno
 from .error import unparse_error
 from .lexer import T_LBRACE, encode_string, get_token, skip_ws, string_token, strtonum
 from .types import (
-    HINT32, INT32, UINT8, Buffer, ByteArrayType, Field, ParseContext, ParseType, StructType,
+    UINT8, Buffer, ByteArrayType, Field, ParseContext, ParseType, StructType,
     UnparseContext, c_int,
 )
 
 SOCK_MAXADDRLEN = 255
 _SADATA_OFFSET = 2  # sa_len, sa_family
-_SOCKOPT_SIZE = 8  # level, name
 
 # Family names of the ksocket alias table, matched exactly (case-sensitive).
 FAMILY_ALIASES = {b"local": 1, b"inet": 2, b"inet6": 28, b"atm": 30, b"divert": 44}
@@ -149,19 +149,4 @@ class KsocketSockaddrType(ParseType):
 SOCKADDR = KsocketSockaddrType()
 
 
-def _sockoptval_length(ctx: object, buf: Buffer, pos: int) -> int:
-    """The option value runs to the end of the argument: header arglen - 8."""
-    return c_int(getattr(ctx, "arglen") - _SOCKOPT_SIZE)
-
-
-SOCKOPT = StructType(
-    [Field("level", INT32), Field("name", INT32), Field("value", ByteArrayType(_sockoptval_length))],
-    "ng_ksocket_sockopt",
-)
-"""``{ level=.. name=.. value=[..] }``; the value's length comes from the header arglen."""
-
-ACCEPT = StructType([Field("nodeid", HINT32), Field("addr", GENERIC_SOCKADDR)], "ng_ksocket_accept")
-"""The accept reply: the new node's ID and the peer address (always in the generic form)."""
-
-
-__all__ = ["ACCEPT", "FAMILY_ALIASES", "GENERIC_SOCKADDR", "KsocketSockaddrType", "SOCKADDR", "SOCKOPT"]
+__all__ = ["FAMILY_ALIASES", "GENERIC_SOCKADDR", "KsocketSockaddrType", "SOCKADDR"]

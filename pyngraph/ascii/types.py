@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from ..abi.message import HEADER_SIZE
 from ..abi.constants import (
     NG_CMDSTRSIZ, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ, Errno,
 )
@@ -35,7 +36,6 @@ from .lexer import (
 BUFSIZE = 20 * 1024
 """Size of the kernel's conversion buffers (binary result, text result)."""
 
-HEADER_SIZE = 56
 BYTEORDER = sys.byteorder  # netgraph arguments are in host order
 
 Buffer = Union[bytes, bytearray]

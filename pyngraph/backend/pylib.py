@@ -24,7 +24,8 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 from ..abi.args import NodeInfo
 from ..abi.constants import (
     NG_CONTROL, NG_DATA, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NGF_RESP, NGM_ASCII2BINARY,
-    NGM_BINARY2ASCII, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_NAME, NGM_NODEINFO, Errno,
+    NGM_BINARY2ASCII, NGM_ECHO_COOKIE, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_HOLE_COOKIE, NGM_HUB_COOKIE,
+    NGM_KSOCKET_COOKIE, NGM_NAME, NGM_NODEINFO, NGM_SOCKET_COOKIE, NGM_TEE_COOKIE, Errno,
 )
 from ..abi.message import HEADER_SIZE, NgMesg, encode_message
 from ..errors import NetgraphError, UnavailableError
@@ -42,8 +43,8 @@ _cmdstrs: Dict[int, str] = {}  # cmd -> the "cmd%d" cmdstr libnetgraph puts in e
 
 # Cookie names of libnetgraph's debug output (debug.c's table), by cookie.
 _COOKIES = {
-    1137070366: "GENERIC", 851601233: "SOCKET", 942710669: "KSOCKET", 1082189597: "HUB",
-    884298942: "ECHO", 915433206: "HOLE", 916107047: "TEE",
+    NGM_GENERIC_COOKIE: "GENERIC", NGM_SOCKET_COOKIE: "SOCKET", NGM_KSOCKET_COOKIE: "KSOCKET",
+    NGM_HUB_COOKIE: "HUB", NGM_ECHO_COOKIE: "ECHO", NGM_HOLE_COOKIE: "HOLE", NGM_TEE_COOKIE: "TEE",
 }
 
 
@@ -199,7 +200,7 @@ class PyLibNetgraph:
                 text = name
             elif data:
                 self.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_NODEINFO)
-                reply, _ = self.NgRecvMsg(cs, HEADER_SIZE + 72)
+                reply, _ = self.NgRecvMsg(cs, HEADER_SIZE + NodeInfo.SIZE)
                 text = f"[{NodeInfo.decode(reply.data).id:x}]"
             if data:
                 ds = t.socket(NG_DATA)

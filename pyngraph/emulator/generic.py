@@ -51,7 +51,7 @@ def _shutdown(kernel: Kernel, node: Node, item: MsgItem) -> Result:
 
 
 def _mkpeer(kernel: Kernel, node: Node, item: MsgItem) -> Result:
-    mkp = abi.Mkpeer.decode(_arglen(item, abi.SIZEOF_MKPEER, "mkpeer"))
+    mkp = abi.Mkpeer.decode(_arglen(item, abi.Mkpeer.SIZE, "mkpeer"))
     peer = kernel.make_node(mkp.type)
     try:
         hook = kernel.add_hook(node, mkp.ourhook)
@@ -74,7 +74,7 @@ def _mkpeer(kernel: Kernel, node: Node, item: MsgItem) -> Result:
 
 
 def _connect(kernel: Kernel, node: Node, item: MsgItem) -> Result:
-    con = abi.Connect.decode(_arglen(item, abi.SIZEOF_CONNECT, "connect"))
+    con = abi.Connect.decode(_arglen(item, abi.Connect.SIZE, "connect"))
     peer, _ = resolve(kernel, node, con.path)
     if con.peerhook in peer.hooks:
         raise fbsd_error(Errno.EEXIST, f"node {peer.path} already has a hook {con.peerhook!r}")
@@ -89,12 +89,12 @@ def _connect(kernel: Kernel, node: Node, item: MsgItem) -> Result:
 
 
 def _name(kernel: Kernel, node: Node, item: MsgItem) -> Result:
-    kernel.name_node(node, abi.Name.decode(_arglen(item, 32, "name")).name)
+    kernel.name_node(node, abi.Name.decode(_arglen(item, abi.Name.SIZE, "name")).name)
     return None
 
 
 def _rmhook(kernel: Kernel, node: Node, item: MsgItem) -> Result:
-    name = abi.Rmhook.decode(_arglen(item, 32, "rmhook")).ourhook
+    name = abi.Rmhook.decode(_arglen(item, abi.Rmhook.SIZE, "rmhook")).ourhook
     hook = node.hooks.get(name)
     if hook is not None:
         kernel.destroy_hook(hook)
@@ -112,7 +112,7 @@ def _listhooks(kernel: Kernel, node: Node, item: MsgItem) -> Result:
         if hook.valid and peer is not None and peer.valid:
             links.append(abi.LinkInfo(hook.name, peer.name, nodeinfo(peer.node)))
     body = abi.HookList(nodeinfo(node), links).encode()
-    sized = abi.SIZEOF_NODEINFO + abi.SIZEOF_LINKINFO * node.numhooks
+    sized = abi.HookList.SIZE + abi.LinkInfo.SIZE * node.numhooks
     return node.respond(item, body.ljust(sized, b"\0"))
 
 
@@ -121,7 +121,7 @@ def _namelist(kernel: Kernel, node: Node, item: MsgItem, named_only: bool) -> Re
     nodes = [n for n in everyone if n.valid and (n.name or not named_only)]
     body = abi.NameList([nodeinfo(n) for n in nodes]).encode()
     # LISTNODES sizes its reply for every node, dying ones included.
-    sized = 4 + abi.SIZEOF_NODEINFO * (len(nodes) if named_only else len(everyone))
+    sized = abi.NameList.SIZE + abi.NodeInfo.SIZE * (len(nodes) if named_only else len(everyone))
     return node.respond(item, body.ljust(sized, b"\0"))
 
 

@@ -27,7 +27,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, Type
 
-from ..abi.constants import NGM_GENERIC_COOKIE, NGF_RESP, Errno
+from ..abi.constants import NG_NODESIZ, NGM_GENERIC_COOKIE, NGF_RESP, Errno
 from ..errors import NetgraphError
 from .node import Hook, MsgItem, Node, Tags, errno_of
 from .sockbuf import env_options
@@ -559,7 +559,7 @@ class Kernel:
         """Give ``node`` a global name (netgraph's rules: EINVAL, EADDRINUSE)."""
         from .path import decode_id
 
-        if not name or len(name.encode("latin-1", "replace")) >= 32 or any(c in name for c in ".:\0"):
+        if not name or len(name.encode("latin-1", "replace")) >= NG_NODESIZ or any(c in name for c in ".:\0"):
             raise fbsd_error(Errno.EINVAL, f"bad node name {name!r}")
         if decode_id(name):
             raise fbsd_error(Errno.EINVAL, f"node name {name!r} looks like an ID")

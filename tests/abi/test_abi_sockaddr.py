@@ -83,6 +83,7 @@ def test_real_unix_socket_path_round_trips(tmp_path) -> None:
         (b"\x01\x02", "sa_len 1"),
         (b"\x10\x02" + bytes(13), "sa_len 16 exceeds the 15 bytes"),
         (b"\x08\x02" + bytes(6), "AF_INET sockaddr has sa_len 8"),
+        (b"\x1c\x02" + bytes(26), "AF_INET sockaddr has sa_len 28"),  # long enough, yet not a sockaddr_in
         (b"\x10\x1c" + bytes(14), "AF_INET6 sockaddr has sa_len 16"),
         (b"\x6b\x01" + bytes(105), "AF_LOCAL sockaddr has sa_len 107"),
     ],

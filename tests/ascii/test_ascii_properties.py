@@ -21,7 +21,8 @@ from pyngraph.ascii.cmdlists import (
     HOLE_HOOKSTAT, HOOKLIST, NAMELIST, NODEINFO, TEE_STATS, TYPELIST,
 )
 from pyngraph.ascii.lexer import encode_string
-from pyngraph.ascii.sockaddr import ACCEPT, SOCKADDR, SOCKOPT
+from pyngraph.ascii.cmdlists import ACCEPT, SOCKOPT
+from pyngraph.ascii.sockaddr import SOCKADDR
 from pyngraph.ascii.types import ParseType
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="layouts packed little endian")

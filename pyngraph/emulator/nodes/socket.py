@@ -20,10 +20,10 @@ from collections import deque
 from typing import Deque, Dict, List, Optional, Tuple
 
 from ...abi.constants import (
-    NG_CONTROL, NG_DATA, NG_NODESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
+    NG_CONTROL, NG_DATA, NG_NODESIZ, NG_TYPESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
     NGM_SOCK_CMD_NOLINGER, NGM_SOCKET_COOKIE, AF_NETGRAPH, Errno,
 )
-from ...abi.fields import decode_fixed
+from ...abi.schema import text
 from ...abi.message import NgMesg
 from ..kernel import Kernel, Watch, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
@@ -218,8 +218,8 @@ class ControlPcb(Pcb):
         end = addr.find(b"\0")
         path = (addr if end < 0 else addr[:end]).decode("latin-1")
         msg = NgMesg.decode(raw)
-        if msg.typecookie == NGM_GENERIC_COOKIE and msg.cmd == NGM_MKPEER and len(msg.data) >= 32:
-            type_name = decode_fixed(msg.data[:32])
+        if msg.typecookie == NGM_GENERIC_COOKIE and msg.cmd == NGM_MKPEER and len(msg.data) >= NG_TYPESIZ:
+            type_name = text(msg.data[:NG_TYPESIZ])
             if type_name not in self.kernel.types:
                 # FreeBSD tries kldload("ng_<type>") first; no such module: ENOENT.
                 raise fbsd_error(Errno.ENOENT, f"no node type {type_name!r}", path=path, command="mkpeer")
