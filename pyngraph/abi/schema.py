@@ -29,7 +29,6 @@ from __future__ import annotations
 import collections
 import ctypes
 import struct
-import sys
 from dataclasses import dataclass, field
 from typing import (
     Any, ClassVar, Dict, Iterator, List, Optional, Self, Tuple, Type, Union,
