@@ -65,7 +65,7 @@ def encode_message(cmd: int, typecookie: int, data: Buffer = b"", flags: int = 0
     return header + data
 
 
-@dataclass(slots=True)
+@dataclass
 class NgMesg:
     """One netgraph control message; ``data`` holds the ``arglen`` argument bytes."""
 

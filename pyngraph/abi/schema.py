@@ -29,11 +29,20 @@ from __future__ import annotations
 import collections
 import ctypes
 import struct
+import sys
 from dataclasses import dataclass, field
 from typing import (
-    Any, ClassVar, Dict, Iterator, List, Optional, Self, Tuple, Type, Union,
-    dataclass_transform, get_args, get_type_hints,
+    TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, Type, TypeVar, Union, get_args,
+    get_type_hints,
 )
+
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+    from typing import Self, dataclass_transform
+else:  # Python 3.9/3.10: only type checkers read these
+    _C = TypeVar("_C")
+
+    def dataclass_transform(**_: Any) -> Callable[[_C], _C]:
+        return lambda cls: cls
 
 from ..errors import InvalidArgumentError, NetgraphError
 from .constants import Errno
