@@ -1,14 +1,17 @@
-"""Run every benchmark: ``python -m benchmarks [--quick] [--case NAME ...] [--mode inproc|daemon ...]``.
+"""Run every benchmark: ``python -m benchmarks [--quick] [--json FILE] [--case NAME ...] [--mode inproc|daemon ...]``.
 
 Each case prints ``RATIO <case> [<mode>]: <ratio>x (ours ..., baseline ...)``
 with the goal and whether it is met; the baseline is measured in the same run
 on the same machine.  ``--quick`` runs a few seconds in all (behaviour check,
-not a measurement).
+not a measurement).  ``--json FILE`` also writes the machine, the date and
+every row (ours, baseline, ratio, goal) as JSON, so runs can be compared.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
 import platform
 import sys
@@ -57,8 +60,10 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="a short run (checks the cases work)")
     parser.add_argument("--case", action="append", choices=sorted(CASES), help="run only these cases")
     parser.add_argument("--mode", action="append", choices=MODES, help="emulator modes (default: both)")
+    parser.add_argument("--json", metavar="FILE", help="also write every row as JSON to FILE ('-': stdout)")
     args = parser.parse_args(argv)
     modes = args.mode or MODES
+    started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     print(machine(), flush=True)
     rows: List[Result] = []
     for name in args.case or list(CASES):
@@ -68,6 +73,14 @@ def main(argv: List[str]) -> int:
             print(row.line(), flush=True)
         print(f"  ({name}: {time.perf_counter() - start:.1f} s)", flush=True)
         rows.extend(results)
+    if args.json:
+        report = {"date": started, "machine": machine(), "quick": args.quick, "rows": [r.as_dict() for r in rows]}
+        text = json.dumps(report, indent=1)
+        if args.json == "-":
+            print(text)
+        else:
+            with open(args.json, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
     short = [r for r in rows if r.met is False]
     print(f"load average at the end: {_load()}")
     print(f"goals met: {sum(r.met is True for r in rows)}, short: {len(short)}, no goal: "

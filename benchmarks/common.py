@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from pyngraph.backend import create_backend
 
@@ -43,6 +43,13 @@ class Result:
         if self.goal is None:
             return None
         return self.ratio <= self.goal if self.lower else self.ratio >= self.goal
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The row as JSON-ready data (``--json``), ratio and verdict included."""
+        ratio = self.ratio
+        return {"case": self.case, "mode": self.mode, "ours": self.ours, "baseline": self.base, "unit": self.unit,
+                "ratio": ratio if ratio != float("inf") else None, "goal": self.goal,
+                "goal_is_max": self.lower, "met": self.met, "notes": list(self.notes)}
 
     def line(self) -> str:
         goal = "" if self.goal is None else f"  goal {'<=' if self.lower else '>='} {self.goal:g}x"
