@@ -10,7 +10,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "Iface", "KSocket", "MessageEvent", "Node",
+_API = ("AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "Iface", "KSocket", "MessageEvent", "NodeRef",
         "SockNode")
 
 __all__ = [*_API, "__version__"]

@@ -26,7 +26,7 @@ from .channels import ControlChannel, DataChannel, close_descriptor
 from .events import Event
 from .failures import closed, rename
 from .ksocket import FamilySpec, KSocket, ProtoSpec, TypeSpec, hookname
-from .noderef import Node, join_path
+from .noderef import NodeRef, join_path
 from .replies import Reply
 
 Handler = Callable[[Event], Any]
@@ -126,9 +126,9 @@ class SockNode:
 
     # -- nodes -------------------------------------------------------------------------
 
-    def node(self, path: str) -> Node:
+    def node(self, path: str) -> NodeRef:
         """A reference to the node at ``path``."""
-        return Node(self, path)
+        return NodeRef(self, path)
 
     def info(self, path: str = ".") -> NodeInfo:
         """NODEINFO of the node at ``path``."""
@@ -150,18 +150,18 @@ class SockNode:
         """The installed node types and their node counts (LISTTYPES)."""
         return self.run(ops.list_types("."))
 
-    def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> Node:
+    def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> NodeRef:
         """Create a ``node_type`` node linked to ``path``'s ``ourhook`` by its ``peerhook``."""
         self.run(ops.mkpeer(path, node_type, ourhook, peerhook))
-        return Node(self, join_path(path, ourhook))
+        return NodeRef(self, join_path(path, ourhook))
 
-    def connect(self, path: str, peer: Union[str, Node], ourhook: str, peerhook: str) -> None:
+    def connect(self, path: str, peer: Union[str, NodeRef], ourhook: str, peerhook: str) -> None:
         """Link ``path``'s ``ourhook`` to ``peer``'s ``peerhook``.
 
         A string ``peer`` is resolved from the node at ``path``, as netgraph
-        does; a :class:`Node` is the node it refers to.
+        does; a :class:`NodeRef` is the node it refers to.
         """
-        if isinstance(peer, Node):
+        if isinstance(peer, NodeRef):
             self.run(ops.link(path, peer.path, ourhook, peerhook))
         else:
             self.run(ops.connect(path, peer, ourhook, peerhook))
