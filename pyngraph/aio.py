@@ -28,11 +28,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tuple, Type, TypeVar, Union
 
-from . import libnetgraph as ng
 from .abi.args import HookList, NodeInfo, TypeInfo
 from .abi.constants import Errno
 from .api import ops
-from .api.channels import MAX_PACKET, close_descriptor
+from .api.channels import MAX_PACKET
 from .api.events import AcceptEvent, Event
 from .api.failures import closed, detail_of, invalid, rename, timed_out
 from .api.ksocket import Accepts, Binding, FamilySpec, ProtoSpec, TypeSpec, encode_address, hookname
@@ -40,6 +39,7 @@ from .api.noderef import id_path, join_path
 from .api.replies import Reply
 from .api.router import Router
 from .api.sockopt import Value, decode_value, resolve_option
+from .backend import get_backend
 from .errors import NetgraphError, TimedOutError
 
 Handler = Callable[[Event], Any]
@@ -70,8 +70,9 @@ class AioSockNode:
 
     def __init__(self, name: Optional[str] = None, *, data: bool = True) -> None:
         self._loop = asyncio.get_running_loop()
+        self.backend = get_backend()  # the node's sockets are served by the backend that made them
         try:
-            cs, ds = ng.NgMkSockNode(name, data)
+            cs, ds = self.backend.NgMkSockNode(name, data)
         except NetgraphError as exc:
             raise rename(exc, "socket node", f"{name}:" if name else None) from exc
         self.cs: Optional[int] = cs
@@ -112,7 +113,7 @@ class AioSockNode:
         self._fail(closed("close"))
         for fd in (ds, cs):
             if fd is not None:
-                close_descriptor(fd)
+                self.backend.close(fd)
 
     def _fail(self, error: OSError) -> None:
         self._error = error
@@ -130,7 +131,7 @@ class AioSockNode:
         cs = self.cs
         while cs is not None and self._error is None and _readable(cs):
             try:
-                msg, path = ng.NgAllocRecvMsg(cs)
+                msg, path = self.backend.NgAllocRecvMsg(cs)
             except OSError as exc:
                 self._loop.remove_reader(cs)
                 self._fail(exc)
@@ -161,7 +162,7 @@ class AioSockNode:
 
     async def _send(self, step: ops.Send) -> Any:
         self._check(step.command, step.path)
-        token = ng.NgSendMsg(self.fileno(), step.path, step.cookie, step.cmd, step.args)
+        token = self.backend.NgSendMsg(self.fileno(), step.path, step.cookie, step.cmd, step.args)
         if not step.reply:
             return token
         fut = self._future()
@@ -277,7 +278,7 @@ class AioSockNode:
         """Send a packet out of our hook ``hook`` (never blocks: a full queue is ENOBUFS)."""
         ds = self._data_fd("send", hook)
         try:
-            ng.NgSendData(ds, hook, data)
+            self.backend.NgSendData(ds, hook, data)
         except NetgraphError as exc:
             raise rename(exc, "send", hook) from exc
 
@@ -304,7 +305,7 @@ class AioSockNode:
     def _on_data(self) -> None:
         assert self.ds is not None
         try:
-            data, hook = ng.NgRecvData(self.ds, MAX_PACKET)
+            data, hook = self.backend.NgRecvData(self.ds, MAX_PACKET)
         except OSError as exc:
             self._loop.remove_reader(self.ds)
             self._fail(exc)

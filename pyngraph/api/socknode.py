@@ -17,12 +17,12 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterator, List, Optional, Tuple, Type, Union
 
-from .. import libnetgraph as ng
 from ..abi.args import HookList, NodeInfo, TypeInfo
 from ..abi.message import NgMesg
+from ..backend import get_backend
 from ..errors import NetgraphError, TimedOutError
 from . import ops
-from .channels import ControlChannel, DataChannel, close_descriptor
+from .channels import ControlChannel, DataChannel
 from .events import Event
 from .failures import closed, rename
 from .ksocket import FamilySpec, KSocket, ProtoSpec, TypeSpec, hookname
@@ -53,14 +53,15 @@ class SockNode:
     """
 
     def __init__(self, name: Optional[str] = None, *, data: bool = True) -> None:
+        self.backend = get_backend()  # the node's sockets are served by the backend that made them
         try:
-            cs, ds = ng.NgMkSockNode(name, data)
+            cs, ds = self.backend.NgMkSockNode(name, data)
         except NetgraphError as exc:
             raise rename(exc, "socket node", f"{name}:" if name else None) from exc
         self.control = Descriptor(cs)
         self.data = Descriptor(ds)
-        self._control = ControlChannel(cs)
-        self._data = DataChannel(ds) if ds is not None else None
+        self._control = ControlChannel(cs, self.backend)
+        self._data = DataChannel(ds, self.backend) if ds is not None else None
         self._handlers: List[Tuple[Handler, Tuple[Type[Event], ...]]] = []
         self._lock = threading.Lock()
         self._id: Optional[int] = None
@@ -94,7 +95,7 @@ class SockNode:
         if self._data is not None:
             self._data.close()
         for fd in fds:
-            close_descriptor(fd)
+            self.backend.close(fd)
 
     @property
     def id(self) -> int:
@@ -207,7 +208,7 @@ class SockNode:
     def reply_to(self, event: Event, args: bytes = b"") -> None:
         """Answer a message another node sent us (e.g. a ``textstatus`` request)."""
         try:
-            ng.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
+            self.backend.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
         except NetgraphError as exc:
             raise rename(exc, "reply", event.path) from exc
 
