@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = ("AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "Iface", "KSocket", "MessageEvent", "NodeRef",
-        "SockNode")
+        "PathRef", "SockNode")
 
 __all__ = [*_API, "__version__"]
 

@@ -233,7 +233,7 @@ class AioSockNode:
 
     async def connect(self, path: str, peer: Union[str, "AioNode"], ourhook: str, peerhook: str) -> None:
         if isinstance(peer, AioNode):
-            await self.run(ops.link(path, peer.path, ourhook, peerhook))
+            await self.run(ops.connect_by_id(path, peer.path, ourhook, peerhook))
         else:
             await self.run(ops.connect(path, peer, ourhook, peerhook))
 
@@ -479,7 +479,7 @@ class AioKSocket(AioNode):
 
     async def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[AioNode]) -> "AioAccepted":
         hook = hook or f"conn{event.clone_id:x}"
-        await self.sock.run(ops.link(to.path if to is not None else ".", id_path(event.clone_id), hook, hook))
+        await self.sock.run(ops.connect_by_id(to.path if to is not None else ".", id_path(event.clone_id), hook, hook))
         clone = AioKSocket(self.sock, event.clone_id, hook if to is None else None, bound=True)
         return AioAccepted(clone, event.address, hook, event)
 

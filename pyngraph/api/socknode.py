@@ -26,7 +26,7 @@ from .channels import ControlChannel, DataChannel
 from .events import Event
 from .failures import closed, rename
 from .ksocket import FamilySpec, KSocket, ProtoSpec, TypeSpec, hookname
-from .noderef import NodeRef, join_path
+from .noderef import NodeRef, PathRef, join_path
 from .replies import Reply
 
 Handler = Callable[[Event], Any]
@@ -156,14 +156,14 @@ class SockNode:
         self.run(ops.mkpeer(path, node_type, ourhook, peerhook))
         return NodeRef(self, join_path(path, ourhook))
 
-    def connect(self, path: str, peer: Union[str, NodeRef], ourhook: str, peerhook: str) -> None:
+    def connect(self, path: str, peer: Union[str, PathRef], ourhook: str, peerhook: str) -> None:
         """Link ``path``'s ``ourhook`` to ``peer``'s ``peerhook``.
 
         A string ``peer`` is resolved from the node at ``path``, as netgraph
-        does; a :class:`NodeRef` is the node it refers to.
+        does; a reference (:class:`NodeRef`, :class:`KSocket` ...) is the node it refers to.
         """
-        if isinstance(peer, NodeRef):
-            self.run(ops.link(path, peer.path, ourhook, peerhook))
+        if isinstance(peer, PathRef):
+            self.run(ops.connect_by_id(path, peer.path, ourhook, peerhook))
         else:
             self.run(ops.connect(path, peer, ourhook, peerhook))
 
