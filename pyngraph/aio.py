@@ -30,6 +30,7 @@ from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tup
 
 from .abi.args import HookList, NodeInfo, TypeInfo
 from .abi.constants import Errno
+from .abi.message import NgMesg
 from .api import ops
 from .api.channels import MAX_PACKET
 from .api.events import AcceptEvent, Event
@@ -209,8 +210,8 @@ class AioSockNode:
 
     # -- nodes -----------------------------------------------------------------------
 
-    def node(self, path: str) -> "AioNode":
-        return AioNode(self, path)
+    def node(self, path: str) -> "AioNodeRef":
+        return AioNodeRef(self, path)
 
     async def info(self, path: str = ".") -> NodeInfo:
         return await self.run(ops.info(path))
@@ -227,12 +228,12 @@ class AioSockNode:
     async def list_types(self) -> List[TypeInfo]:
         return await self.run(ops.list_types("."))
 
-    async def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> "AioNode":
+    async def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> "AioNodeRef":
         await self.run(ops.mkpeer(path, node_type, ourhook, peerhook))
-        return AioNode(self, join_path(path, ourhook))
+        return AioNodeRef(self, join_path(path, ourhook))
 
-    async def connect(self, path: str, peer: Union[str, "AioNode"], ourhook: str, peerhook: str) -> None:
-        if isinstance(peer, AioNode):
+    async def connect(self, path: str, peer: Union[str, "AioPathRef"], ourhook: str, peerhook: str) -> None:
+        if isinstance(peer, AioPathRef):
             await self.run(ops.connect_by_id(path, peer.path, ourhook, peerhook))
         else:
             await self.run(ops.connect(path, peer, ourhook, peerhook))
@@ -259,6 +260,17 @@ class AioSockNode:
         if reply:
             return await self.run(ops.request(path, cookie, cmd, args, command=command, timeout=timeout))
         return await self.run(ops.send(path, cookie, cmd, args, command=command))
+
+    def reply_to(self, event: Event, args: bytes = b"") -> None:
+        """Answer a message another node sent us (e.g. a ``textstatus`` request)."""
+        try:
+            self.backend.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
+        except NetgraphError as exc:
+            raise rename(exc, "reply", event.path) from exc
+
+    async def decode(self, msg: NgMesg, path: str) -> Reply:
+        """Any received message as a :class:`Reply` (text converted by its sender)."""
+        return await self.run(ops.decode_reply(msg, path))
 
     async def ksocket(self, family: FamilySpec = "inet", socktype: TypeSpec = "dgram", proto: ProtoSpec = None,
                       *, hook: str = "ks", path: str = ".") -> "AioKSocket":
@@ -371,8 +383,8 @@ class AioAccepted:
         await self.ksocket.close()
 
 
-class AioNode:
-    """The node at ``path``, seen from an :class:`AioSockNode`."""
+class AioPathRef:
+    """The node at ``path``, seen from an :class:`AioSockNode`: every generic message but CONNECT."""
 
     def __init__(self, sock: AioSockNode, path: str) -> None:
         self.sock = sock
@@ -387,14 +399,11 @@ class AioNode:
     async def hooks(self) -> HookList:
         return await self.sock.hooks(self.path)
 
-    async def resolve(self) -> "AioNode":
-        return AioNode(self.sock, id_path((await self.info()).id))
+    async def resolve(self) -> "AioNodeRef":
+        return AioNodeRef(self.sock, id_path((await self.info()).id))
 
-    async def mkpeer(self, node_type: str, ourhook: str, peerhook: str) -> "AioNode":
+    async def mkpeer(self, node_type: str, ourhook: str, peerhook: str) -> "AioNodeRef":
         return await self.sock.mkpeer(self.path, node_type, ourhook, peerhook)
-
-    async def connect(self, peer: Union[str, "AioNode"], ourhook: str, peerhook: str) -> None:
-        await self.sock.connect(self.path, peer, ourhook, peerhook)
 
     async def name(self, name: str) -> None:
         await self.sock.name(self.path, name)
@@ -411,12 +420,22 @@ class AioNode:
     async def msg(self, text: str, *, reply: Optional[bool] = None, timeout: Optional[float] = None) -> Optional[Reply]:
         return await self.sock.msg(self.path, text, reply=reply, timeout=timeout)
 
+    async def send_msg(self, cookie: int, cmd: int, args: bytes = b"", *, reply: bool = False,
+                       timeout: Optional[float] = None) -> Any:
+        return await self.sock.send_msg(self.path, cookie, cmd, args, reply=reply, timeout=timeout)
+
     async def ksocket(self) -> "AioKSocket":
-        node = await self.sock.run(ops.check_ksocket(self.path, "ksocket"))
-        return AioKSocket(self.sock, node.id)
+        return await AioKSocket.attach(self.sock, self.path)
 
 
-class AioKSocket(AioNode):
+class AioNodeRef(AioPathRef):
+    """The node at ``path``, seen from an :class:`AioSockNode`; see :class:`pyngraph.api.NodeRef`."""
+
+    async def connect(self, peer: Union[str, AioPathRef], ourhook: str, peerhook: str) -> None:
+        await self.sock.connect(self.path, peer, ourhook, peerhook)
+
+
+class AioKSocket(AioPathRef):
     """A ksocket node (by ID) with coroutine methods; see :class:`pyngraph.api.KSocket`."""
 
     def __init__(self, sock: AioSockNode, node_id: int, hook: Optional[str] = None, *,
@@ -426,6 +445,17 @@ class AioKSocket(AioNode):
         self.hook = hook
         self._binding = Binding(bound)
         self._accepts = Accepts()
+
+    @property
+    def node(self) -> AioNodeRef:
+        """This node as an :class:`AioNodeRef`, for NGM_CONNECT."""
+        return AioNodeRef(self.sock, self.path)
+
+    @classmethod
+    async def attach(cls, sock: AioSockNode, path: str) -> "AioKSocket":
+        """The ksocket at ``path``; refused (EINVAL) when that node is of another type."""
+        node = await sock.run(ops.check_ksocket(path, "ksocket"))
+        return cls(sock, node.id)
 
     async def __aenter__(self) -> "AioKSocket":
         return self
@@ -452,7 +482,7 @@ class AioKSocket(AioNode):
         if not self._accepts.armed:
             self._accepts.add(await self.sock.run(ops.ks_accept_request(self.path)))
 
-    async def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # type: ignore[override]
+    async def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # the ksocket message
         await self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout))
         self._binding.bound = True
 
@@ -462,12 +492,12 @@ class AioKSocket(AioNode):
         self._accepts.armed = False
         return event
 
-    async def accept(self, hook: Optional[str] = None, *, to: Optional[AioNode] = None,
+    async def accept(self, hook: Optional[str] = None, *, to: Optional[AioPathRef] = None,
                      timeout: Optional[float] = None) -> "AioAccepted":
         """The next accepted connection, hooked to ``to`` (default: our socket node) as ``hook``."""
         return await self._hook_clone(await self.accept_event(timeout), hook, to)
 
-    async def connections(self, hook_prefix: str = "conn", *, to: Optional[AioNode] = None,
+    async def connections(self, hook_prefix: str = "conn", *, to: Optional[AioPathRef] = None,
                           timeout: Optional[float] = None) -> AsyncIterator["AioAccepted"]:
         """Accepted connections as they come; ends after ``timeout`` seconds without one."""
         while True:
@@ -477,7 +507,7 @@ class AioKSocket(AioNode):
                 return
             yield await self._hook_clone(event, f"{hook_prefix}{event.clone_id:x}", to)
 
-    async def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[AioNode]) -> "AioAccepted":
+    async def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[AioPathRef]) -> "AioAccepted":
         hook = hook or f"conn{event.clone_id:x}"
         await self.sock.run(ops.connect_by_id(to.path if to is not None else ".", id_path(event.clone_id), hook, hook))
         clone = AioKSocket(self.sock, event.clone_id, hook if to is None else None, bound=True)
@@ -513,4 +543,4 @@ class AioKSocket(AioNode):
         return self.hook
 
 
-__all__ = ["AioAccepted", "AioKSocket", "AioNode", "AioSockNode"]
+__all__ = ["AioAccepted", "AioKSocket", "AioNodeRef", "AioPathRef", "AioSockNode"]
