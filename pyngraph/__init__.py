@@ -10,8 +10,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "Iface", "KSocket", "MessageEvent", "Node",
-        "SockNode")
+_API = ("AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "Iface", "KSocket", "MessageEvent", "NodeRef",
+        "PathRef", "SockNode")
 
 __all__ = [*_API, "__version__"]
 

@@ -29,11 +29,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Deque, List, Optional, Set, Tuple, Type, TypeVar, Union
 
-from . import libnetgraph as ng
 from .abi.args import HookList, NodeInfo, TypeInfo
 from .abi.constants import Errno
+from .abi.message import NgMesg
 from .api import ops
-from .api.channels import MAX_PACKET, close_descriptor
+from .api.channels import MAX_PACKET
 from .api.events import AcceptEvent, Event
 from .api.failures import closed, daemon_gone, detail_of, invalid, rename, timed_out
 from .api.ksocket import Accepts, Binding, FamilySpec, ProtoSpec, TypeSpec, encode_address, hookname
@@ -41,6 +41,7 @@ from .api.noderef import id_path, join_path
 from .api.replies import Reply
 from .api.router import Router
 from .api.sockopt import Value, decode_value, resolve_option
+from .backend import get_backend
 from .errors import NetgraphError, TimedOutError
 
 Handler = Callable[[Event], Any]
@@ -71,8 +72,9 @@ class AioSockNode:
 
     def __init__(self, name: Optional[str] = None, *, data: bool = True) -> None:
         self._loop = asyncio.get_running_loop()
+        self.backend = get_backend()  # the node's sockets are served by the backend that made them
         try:
-            cs, ds = ng.NgMkSockNode(name, data)
+            cs, ds = self.backend.NgMkSockNode(name, data)
         except NetgraphError as exc:
             raise rename(exc, "socket node", f"{name}:" if name else None) from exc
         self.cs: Optional[int] = cs
@@ -113,7 +115,7 @@ class AioSockNode:
         self._fail(closed("close"))
         for fd in (ds, cs):
             if fd is not None:
-                close_descriptor(fd)
+                self.backend.close(fd)
 
     def _fail(self, error: OSError) -> None:
         self._error = error
@@ -131,10 +133,10 @@ class AioSockNode:
         cs = self.cs
         while cs is not None and self._error is None and _readable(cs):
             try:
-                msg, path = ng.NgAllocRecvMsg(cs)
+                msg, path = self.backend.NgAllocRecvMsg(cs)
             except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
                 self._loop.remove_reader(cs)
-                gone = daemon_gone(cs, "recv", None) if exc.errno == errno.ENOTCONN else None
+                gone = daemon_gone(self.backend, cs, "recv", None) if exc.errno == errno.ENOTCONN else None
                 self._fail(gone or exc)
                 return
             event = self._router.route(msg, path)
@@ -163,7 +165,7 @@ class AioSockNode:
 
     async def _send(self, step: ops.Send) -> Any:
         self._check(step.command, step.path)
-        token = ng.NgSendMsg(self.fileno(), step.path, step.cookie, step.cmd, step.args)
+        token = self.backend.NgSendMsg(self.fileno(), step.path, step.cookie, step.cmd, step.args)
         if not step.reply:
             return token
         fut = self._future()
@@ -210,8 +212,8 @@ class AioSockNode:
 
     # -- nodes -----------------------------------------------------------------------
 
-    def node(self, path: str) -> "AioNode":
-        return AioNode(self, path)
+    def node(self, path: str) -> "AioNodeRef":
+        return AioNodeRef(self, path)
 
     async def info(self, path: str = ".") -> NodeInfo:
         return await self.run(ops.info(path))
@@ -228,13 +230,13 @@ class AioSockNode:
     async def list_types(self) -> List[TypeInfo]:
         return await self.run(ops.list_types("."))
 
-    async def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> "AioNode":
+    async def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> "AioNodeRef":
         await self.run(ops.mkpeer(path, node_type, ourhook, peerhook))
-        return AioNode(self, join_path(path, ourhook))
+        return AioNodeRef(self, join_path(path, ourhook))
 
-    async def connect(self, path: str, peer: Union[str, "AioNode"], ourhook: str, peerhook: str) -> None:
-        if isinstance(peer, AioNode):
-            await self.run(ops.link(path, peer.path, ourhook, peerhook))
+    async def connect(self, path: str, peer: Union[str, "AioPathRef"], ourhook: str, peerhook: str) -> None:
+        if isinstance(peer, AioPathRef):
+            await self.run(ops.connect_by_id(path, peer.path, ourhook, peerhook))
         else:
             await self.run(ops.connect(path, peer, ourhook, peerhook))
 
@@ -261,6 +263,17 @@ class AioSockNode:
             return await self.run(ops.request(path, cookie, cmd, args, command=command, timeout=timeout))
         return await self.run(ops.send(path, cookie, cmd, args, command=command))
 
+    def reply_to(self, event: Event, args: bytes = b"") -> None:
+        """Answer a message another node sent us (e.g. a ``textstatus`` request)."""
+        try:
+            self.backend.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
+        except NetgraphError as exc:
+            raise rename(exc, "reply", event.path) from exc
+
+    async def decode(self, msg: NgMesg, path: str) -> Reply:
+        """Any received message as a :class:`Reply` (text converted by its sender)."""
+        return await self.run(ops.decode_reply(msg, path))
+
     async def ksocket(self, family: FamilySpec = "inet", socktype: TypeSpec = "dgram", proto: ProtoSpec = None,
                       *, hook: str = "ks", path: str = ".") -> "AioKSocket":
         peerhook = hookname(family, socktype, proto)
@@ -279,7 +292,7 @@ class AioSockNode:
         """Send a packet out of our hook ``hook`` (never blocks: a full queue is ENOBUFS)."""
         ds = self._data_fd("send", hook)
         try:
-            ng.NgSendData(ds, hook, data)
+            self.backend.NgSendData(ds, hook, data)
         except NetgraphError as exc:
             raise rename(exc, "send", hook) from exc
 
@@ -306,14 +319,14 @@ class AioSockNode:
     def _on_data(self) -> None:
         assert self.ds is not None
         try:
-            data, hook = ng.NgRecvData(self.ds, MAX_PACKET)
+            data, hook = self.backend.NgRecvData(self.ds, MAX_PACKET)
         except OSError as exc:
             self._loop.remove_reader(self.ds)
             self._fail(exc)
             return
         if not hook:  # the node is gone (or the daemon with it)
             self._loop.remove_reader(self.ds)
-            self._fail(daemon_gone(self.ds, "recv", None) or closed("recv"))
+            self._fail(daemon_gone(self.backend, self.ds, "recv", None) or closed("recv"))
             return
         for want, fut in self._data_waiters:
             if (want is None or want == hook) and not fut.done():
@@ -372,8 +385,8 @@ class AioAccepted:
         await self.ksocket.close()
 
 
-class AioNode:
-    """The node at ``path``, seen from an :class:`AioSockNode`."""
+class AioPathRef:
+    """The node at ``path``, seen from an :class:`AioSockNode`: every generic message but CONNECT."""
 
     def __init__(self, sock: AioSockNode, path: str) -> None:
         self.sock = sock
@@ -388,14 +401,11 @@ class AioNode:
     async def hooks(self) -> HookList:
         return await self.sock.hooks(self.path)
 
-    async def resolve(self) -> "AioNode":
-        return AioNode(self.sock, id_path((await self.info()).id))
+    async def resolve(self) -> "AioNodeRef":
+        return AioNodeRef(self.sock, id_path((await self.info()).id))
 
-    async def mkpeer(self, node_type: str, ourhook: str, peerhook: str) -> "AioNode":
+    async def mkpeer(self, node_type: str, ourhook: str, peerhook: str) -> "AioNodeRef":
         return await self.sock.mkpeer(self.path, node_type, ourhook, peerhook)
-
-    async def connect(self, peer: Union[str, "AioNode"], ourhook: str, peerhook: str) -> None:
-        await self.sock.connect(self.path, peer, ourhook, peerhook)
 
     async def name(self, name: str) -> None:
         await self.sock.name(self.path, name)
@@ -412,12 +422,22 @@ class AioNode:
     async def msg(self, text: str, *, reply: Optional[bool] = None, timeout: Optional[float] = None) -> Optional[Reply]:
         return await self.sock.msg(self.path, text, reply=reply, timeout=timeout)
 
+    async def send_msg(self, cookie: int, cmd: int, args: bytes = b"", *, reply: bool = False,
+                       timeout: Optional[float] = None) -> Any:
+        return await self.sock.send_msg(self.path, cookie, cmd, args, reply=reply, timeout=timeout)
+
     async def ksocket(self) -> "AioKSocket":
-        node = await self.sock.run(ops.check_ksocket(self.path, "ksocket"))
-        return AioKSocket(self.sock, node.id)
+        return await AioKSocket.attach(self.sock, self.path)
 
 
-class AioKSocket(AioNode):
+class AioNodeRef(AioPathRef):
+    """The node at ``path``, seen from an :class:`AioSockNode`; see :class:`pyngraph.api.NodeRef`."""
+
+    async def connect(self, peer: Union[str, AioPathRef], ourhook: str, peerhook: str) -> None:
+        await self.sock.connect(self.path, peer, ourhook, peerhook)
+
+
+class AioKSocket(AioPathRef):
     """A ksocket node (by ID) with coroutine methods; see :class:`pyngraph.api.KSocket`."""
 
     def __init__(self, sock: AioSockNode, node_id: int, hook: Optional[str] = None, *,
@@ -427,6 +447,17 @@ class AioKSocket(AioNode):
         self.hook = hook
         self._binding = Binding(bound)
         self._accepts = Accepts()
+
+    @property
+    def node(self) -> AioNodeRef:
+        """This node as an :class:`AioNodeRef`, for NGM_CONNECT."""
+        return AioNodeRef(self.sock, self.path)
+
+    @classmethod
+    async def attach(cls, sock: AioSockNode, path: str) -> "AioKSocket":
+        """The ksocket at ``path``; refused (EINVAL) when that node is of another type."""
+        node = await sock.run(ops.check_ksocket(path, "ksocket"))
+        return cls(sock, node.id)
 
     async def __aenter__(self) -> "AioKSocket":
         return self
@@ -453,7 +484,7 @@ class AioKSocket(AioNode):
         if not self._accepts.armed:
             self._accepts.add(await self.sock.run(ops.ks_accept_request(self.path)))
 
-    async def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # type: ignore[override]
+    async def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # the ksocket message
         await self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout))
         self._binding.bound = True
 
@@ -463,12 +494,12 @@ class AioKSocket(AioNode):
         self._accepts.armed = False
         return event
 
-    async def accept(self, hook: Optional[str] = None, *, to: Optional[AioNode] = None,
+    async def accept(self, hook: Optional[str] = None, *, to: Optional[AioPathRef] = None,
                      timeout: Optional[float] = None) -> "AioAccepted":
         """The next accepted connection, hooked to ``to`` (default: our socket node) as ``hook``."""
         return await self._hook_clone(await self.accept_event(timeout), hook, to)
 
-    async def connections(self, hook_prefix: str = "conn", *, to: Optional[AioNode] = None,
+    async def connections(self, hook_prefix: str = "conn", *, to: Optional[AioPathRef] = None,
                           timeout: Optional[float] = None) -> AsyncIterator["AioAccepted"]:
         """Accepted connections as they come; ends after ``timeout`` seconds without one."""
         while True:
@@ -478,9 +509,9 @@ class AioKSocket(AioNode):
                 return
             yield await self._hook_clone(event, f"{hook_prefix}{event.clone_id:x}", to)
 
-    async def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[AioNode]) -> "AioAccepted":
+    async def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[AioPathRef]) -> "AioAccepted":
         hook = hook or f"conn{event.clone_id:x}"
-        await self.sock.run(ops.link(to.path if to is not None else ".", id_path(event.clone_id), hook, hook))
+        await self.sock.run(ops.connect_by_id(to.path if to is not None else ".", id_path(event.clone_id), hook, hook))
         clone = AioKSocket(self.sock, event.clone_id, hook if to is None else None, bound=True)
         return AioAccepted(clone, event.address, hook, event)
 
@@ -514,4 +545,4 @@ class AioKSocket(AioNode):
         return self.hook
 
 
-__all__ = ["AioAccepted", "AioKSocket", "AioNode", "AioSockNode"]
+__all__ = ["AioAccepted", "AioKSocket", "AioNodeRef", "AioPathRef", "AioSockNode"]

@@ -5,7 +5,7 @@ and on the emulated kernel.  :mod:`pyngraph.aio` offers the same on asyncio.
 
 * :class:`SockNode`: our socket node (context manager; ``fileno()``);
   generic messages, ASCII ``msg``, data ``send``/``recv``, events.
-* :class:`Node`: a node addressed by path.
+* :class:`NodeRef`: a node addressed by path (:class:`PathRef`: the same without NGM_CONNECT, base of KSocket).
 * :class:`KSocket`: an ng_ksocket node with ``bind``, ``listen``, ``connect``,
   ``accept``, ``getname``, ``setopt``/``getopt`` by FreeBSD option name.
 * :class:`Iface`, :class:`EIface`, :class:`Ether`: interface nodes (make a
@@ -18,13 +18,13 @@ from __future__ import annotations
 from .events import AcceptEvent, ConnectEvent, Event, MessageEvent
 from .ksocket import Accepted, KSocket, hookname
 from .netif import EIface, Ether, Iface
-from .noderef import Node
+from .noderef import NodeRef, PathRef
 from .replies import Reply
 from .socknode import SockNode
 from .sockopt import IP, IPV6, SO, TCP, IpMreq, Ipv6Mreq, Level, Linger, SockoptOrderWarning
 
 __all__ = [
     "AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "IP", "Iface", "IPV6", "IpMreq", "Ipv6Mreq", "KSocket",
-    "Level", "Linger", "MessageEvent", "Node", "Reply", "SO", "SockNode", "SockoptOrderWarning", "TCP",
+    "Level", "Linger", "MessageEvent", "NodeRef", "PathRef", "Reply", "SO", "SockNode", "SockoptOrderWarning", "TCP",
     "hookname",
 ]

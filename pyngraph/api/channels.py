@@ -17,8 +17,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Deque, List, Optional, Tuple, TypeVar, Union
 
-from .. import libnetgraph as ng
-from ..backend import get_backend
+from ..backend.protocol import Backend
 from ..errors import NetgraphError
 from .failures import closed, daemon_gone, rename, timed_out
 from .ops import Claim, Send
@@ -28,15 +27,6 @@ T = TypeVar("T")
 
 #: Room for the largest packet a ksocket forwards (IP_MAXPACKET).
 MAX_PACKET = 65536
-
-
-def close_descriptor(fd: int) -> None:
-    """Close a netgraph socket through the backend's transport (plain close(2) elsewhere)."""
-    transport = getattr(get_backend(), "transport", None)
-    if transport is not None:
-        transport.close(fd)
-    else:
-        os.close(fd)
 
 
 class Waker:
@@ -75,8 +65,9 @@ def _remaining(deadline: Optional[float]) -> Optional[float]:
 class ControlChannel:
     """The control socket: sends, token-matched replies, claims and the events queue."""
 
-    def __init__(self, cs: int) -> None:
+    def __init__(self, cs: int, backend: Backend) -> None:
         self.fd = cs
+        self.backend = backend  # the backend that made the socket, which serves it
         self.router = Router()
         self._cond = threading.Condition()
         self._reading = False
@@ -90,7 +81,7 @@ class ControlChannel:
         box: List[Received] = []
         with self._cond:
             self._check(step.command, step.path)
-            token = ng.NgSendMsg(self.fd, step.path, step.cookie, step.cmd, step.args)
+            token = self.backend.NgSendMsg(self.fd, step.path, step.cookie, step.cmd, step.args)
             if not step.reply:
                 return token
             self.router.expect(token, box.append)
@@ -154,9 +145,9 @@ class ControlChannel:
             self._fail(error)
         while ready and self._error is None:
             try:
-                msg, path = ng.NgAllocRecvMsg(self.fd)
+                msg, path = self.backend.NgAllocRecvMsg(self.fd)
             except OSError as exc:  # at end of file: the node shut down, or the daemon has gone
-                gone = daemon_gone(self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
+                gone = daemon_gone(self.backend, self.fd, "recv", None) if exc.errno == errno.ENOTCONN else None
                 self._fail(gone or exc)
                 return
             self.router.route(msg, path)
@@ -190,8 +181,9 @@ class ControlChannel:
 class DataChannel:
     """The data socket: packets out of our hooks and in, optionally filtered by hook."""
 
-    def __init__(self, ds: int) -> None:
+    def __init__(self, ds: int, backend: Backend) -> None:
         self.fd = ds
+        self.backend = backend
         self._lock = threading.Lock()
         self._kept: Deque[Tuple[str, bytes]] = deque()
         self._closed = False
@@ -202,7 +194,7 @@ class DataChannel:
         if self._closed:
             raise closed("send", hook)
         try:
-            ng.NgSendData(self.fd, hook, data)
+            self.backend.NgSendData(self.fd, hook, data)
         except NetgraphError as exc:
             detail = f"our socket node has no hook {hook!r}" if exc.errno == errno.EHOSTUNREACH and hook else None
             raise rename(exc, "send", hook, detail=detail) from exc
@@ -229,12 +221,12 @@ class DataChannel:
                 if not ready:
                     raise timed_out("recv", hook, timeout)
                 try:
-                    data, arrived = ng.NgRecvData(self.fd, MAX_PACKET)
+                    data, arrived = self.backend.NgRecvData(self.fd, MAX_PACKET)
                 except NetgraphError as exc:
                     raise (closed("recv", hook) if self._closed else rename(exc, "recv", hook)) from exc
                 if not arrived:
                     self._closed = True
-                    raise daemon_gone(self.fd, "recv", hook) or closed("recv", hook)
+                    raise daemon_gone(self.backend, self.fd, "recv", hook) or closed("recv", hook)
                 if hook is None or arrived == hook:
                     return arrived, data
                 self._kept.append((arrived, data))
@@ -252,4 +244,4 @@ class DataChannel:
             self._lock.release()
 
 
-__all__ = ["ControlChannel", "DataChannel", "MAX_PACKET", "Waker", "close_descriptor"]
+__all__ = ["ControlChannel", "DataChannel", "MAX_PACKET", "Waker"]

@@ -12,22 +12,23 @@ import os
 from typing import List, Optional
 
 from ..abi.constants import Errno
-from ..backend import active_backend_name, get_backend
+from ..backend.protocol import Backend
+from ..backend import get_backend
 from ..errors import NetgraphError, NoSuchTypeError, UnavailableError
 
 
 INTERFACE_TYPES = ("iface", "eiface")  # node types whose constructor makes an interface
 
 
-def on_freebsd() -> bool:
-    """Whether the active backend is FreeBSD's kernel netgraph."""
-    return (active_backend_name() or "").startswith("freebsd")
+def node_types_are_modules() -> bool:
+    """Whether the active backend's node types are FreeBSD kernel modules (loaded by kldload)."""
+    return get_backend().capabilities.kernel_modules
 
 
 def _enoent_detail(path: Optional[str], node_type: Optional[str]) -> str:
     text = f"path {path!r} did not resolve: no node of that name or ID, or a hook on it is missing"
     if node_type:
-        if on_freebsd():
+        if node_types_are_modules():
             module = f"ng_{node_type}"
             text += f"; or node type {node_type!r} is unknown: is kernel module {module} loaded? (kldload {module})"
         else:
@@ -45,8 +46,8 @@ def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Option
     if detail is None and number == host_errno.ENOENT:
         detail = _enoent_detail(path, node_type)
     if detail is None and number == host_errno.EPERM and node_type in INTERFACE_TYPES:
-        detail = (f"a {node_type} node creates a network interface: that needs root"
-                  + ("" if on_freebsd() else " or CAP_NET_ADMIN in the emulator's process (pyngraph-emud)"))
+        detail = (f"a {node_type} node creates a network interface: that needs "
+                  f"{get_backend().capabilities.interface_privilege}")
     error = NetgraphError.from_host(number, detail, path=path, command=command)
     fbsd = getattr(exc, "fbsd_errno", None)
     if fbsd is not None:
@@ -56,7 +57,7 @@ def rename(exc: OSError, command: str, path: Optional[str], *, node_type: Option
 
 def no_such_type(exc: NetgraphError, path: str, node_type: str, installed: List[str]) -> NoSuchTypeError:
     """MKPEER's failure when ``node_type`` is not installed (its errno kept: ENOENT or ENXIO)."""
-    if on_freebsd():
+    if node_types_are_modules():
         module = f"ng_{node_type}"
         detail = (f"no node type {node_type!r}: kernel module {module} is not loaded and could not be "
                   f"(kldload {module})")
@@ -93,10 +94,10 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
     return NetgraphError.from_fbsd(Errno.ENOTCONN, detail, path=path, command=command)
 
 
-def daemon_gone(fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
+def daemon_gone(backend: Backend, fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
     """At end of file on a netgraph socket: ECONNRESET naming the emulated backend's daemon if it
     has gone (with every node), else None (the node was shut down)."""
-    check = getattr(getattr(get_backend(), "transport", None), "daemon_gone", None)
+    check = getattr(getattr(backend, "transport", None), "daemon_gone", None)
     daemon = check(fd) if check is not None else None
     if not daemon:
         return None
@@ -104,4 +105,5 @@ def daemon_gone(fd: int, command: str, path: Optional[str]) -> Optional[Netgraph
                                    "kernel and its nodes went with it", path=path, command=command)
 
 
-__all__ = ["closed", "daemon_gone", "detail_of", "invalid", "no_such_type", "on_freebsd", "rename", "timed_out"]
+__all__ = ["closed", "daemon_gone", "detail_of", "invalid", "no_such_type", "node_types_are_modules", "rename",
+           "timed_out"]

@@ -21,7 +21,7 @@ from ..errors import NetgraphError, TimedOutError
 from . import ops
 from .events import AcceptEvent
 from .failures import detail_of, invalid, rename
-from .noderef import Node, id_path
+from .noderef import NodeRef, PathRef, id_path
 from .sockopt import BEFORE_BIND, SockoptOrderWarning, Value, decode_value, encode_value, resolve_option
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class Accepted:
         self.ksocket.close()
 
 
-class KSocket(Node):
+class KSocket(PathRef):
     """A ksocket node (addressed by ID); ``hook`` is our socket node's hook to it, if any."""
 
     def __init__(self, sock: "SockNode", node_id: int, hook: Optional[str] = None, *,
@@ -166,6 +166,11 @@ class KSocket(Node):
         self.hook = hook
         self._binding = Binding(bound)
         self._accepts = Accepts()
+
+    @property
+    def node(self) -> NodeRef:
+        """This node as a :class:`NodeRef`, for NGM_CONNECT (``ks.node.connect(peer, ourhook, peerhook)``)."""
+        return NodeRef(self.sock, self.path)
 
     @classmethod
     def attach(cls, sock: "SockNode", path: str) -> "KSocket":
@@ -200,8 +205,8 @@ class KSocket(Node):
         self.sock.run(ops.ks_listen(self.path, backlog))
         self._request_accepts()
 
-    # connect(2) of the ksocket's socket, as the ksocket "connect" message; Node.connect links hooks.
-    def connect(self, address: Any, timeout: Optional[float] = None) -> None:  # type: ignore[override]
+    # connect(2) of the ksocket's socket, the ksocket "connect" message; NGM_CONNECT is ks.node.connect.
+    def connect(self, address: Any, timeout: Optional[float] = None) -> None:
         """Connect; for stream sockets wait for the result (ConnectionRefused ...).
 
         After ``timeout`` seconds TimedOutError is raised, but the connect goes on
@@ -210,7 +215,7 @@ class KSocket(Node):
         self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout))
         self._binding.bound = True
 
-    def accept(self, hook: Optional[str] = None, *, to: Optional[Node] = None,
+    def accept(self, hook: Optional[str] = None, *, to: Optional[PathRef] = None,
                timeout: Optional[float] = None) -> Accepted:
         """The next accepted connection, its node hooked to ``to`` (default: our socket node).
 
@@ -219,7 +224,7 @@ class KSocket(Node):
         """
         return self._hook_clone(self.accept_event(timeout), hook, to)
 
-    def connections(self, hook_prefix: str = "conn", *, to: Optional[Node] = None,
+    def connections(self, hook_prefix: str = "conn", *, to: Optional[PathRef] = None,
                     timeout: Optional[float] = None) -> Iterator[Accepted]:
         """Accepted connections as they come; stops after ``timeout`` seconds without one."""
         while True:
@@ -240,10 +245,10 @@ class KSocket(Node):
         if not self._accepts.armed:
             self._accepts.add(self.sock.run(ops.ks_accept_request(self.path)))
 
-    def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[Node]) -> Accepted:
+    def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[PathRef]) -> Accepted:
         hook = hook or f"conn{event.clone_id:x}"
         target = to.path if to is not None else "."
-        self.sock.run(ops.link(target, id_path(event.clone_id), hook, hook))
+        self.sock.run(ops.connect_by_id(target, id_path(event.clone_id), hook, hook))
         clone = KSocket(self.sock, event.clone_id, hook if to is None else None, bound=True)
         return Accepted(clone, event.address, hook, event)
 

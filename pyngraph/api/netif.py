@@ -24,7 +24,7 @@ from ..abi.constants import (
     NGM_IFACE_GET_IFINDEX, NGM_IFACE_GET_IFNAME, NGM_IFACE_POINT2POINT,
 )
 from .failures import invalid
-from .noderef import Node
+from .noderef import NodeRef
 
 if TYPE_CHECKING:
     from .socknode import SockNode
@@ -52,7 +52,7 @@ def _string(data: bytes) -> str:
     return data.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-class _Interface(Node):
+class _Interface(NodeRef):
     cookie = 0
 
     def _get(self, cmd: int) -> bytes:

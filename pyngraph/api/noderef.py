@@ -1,9 +1,12 @@
 """References to nodes, addressed by netgraph path from one socket node.
 
-A :class:`Node` is a socket node and a path (``"ks"``, ``"foo:"``,
-``"[1a]:"``, ``"foo:a.b"``): each method sends one message there.  Relative
-paths start at the socket node; :meth:`Node.resolve` pins a reference to
-the node's ID so it keeps pointing at the same node when hooks change.
+A :class:`PathRef` is a socket node and a path (``"ks"``, ``"foo:"``,
+``"[1a]:"``, ``"foo:a.b"``): each method sends one generic message there.
+Relative paths start at the socket node; :meth:`PathRef.resolve` pins a
+reference to the node's ID so it keeps pointing at the same node when hooks
+change.  :class:`NodeRef` adds ``connect`` (NGM_CONNECT); a
+:class:`~.ksocket.KSocket` has the ksocket's own ``connect`` instead, and
+``.node`` for NGM_CONNECT.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ def id_path(node_id: int) -> str:
     return f"[{node_id:x}]:"
 
 
-class Node:
-    """The node at ``path``, seen from socket node ``sock``."""
+class PathRef:
+    """The node at ``path``, seen from socket node ``sock``: every generic message but CONNECT."""
 
     def __init__(self, sock: "SockNode", path: str) -> None:
         self.sock = sock
@@ -48,7 +51,7 @@ class Node:
         return f"<{type(self).__name__} {self.path!r}>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Node) and other.sock is self.sock and other.path == self.path
+        return isinstance(other, PathRef) and other.sock is self.sock and other.path == self.path
 
     def __hash__(self) -> int:
         return hash((id(self.sock), self.path))
@@ -61,17 +64,13 @@ class Node:
         """LISTHOOKS: this node and one ``LinkInfo`` per hook (newest first)."""
         return self.sock.hooks(self.path)
 
-    def resolve(self) -> "Node":
+    def resolve(self) -> "NodeRef":
         """The same node addressed by its ID (``"[1a]:"``)."""
-        return Node(self.sock, id_path(self.info().id))
+        return NodeRef(self.sock, id_path(self.info().id))
 
-    def mkpeer(self, node_type: str, ourhook: str, peerhook: str) -> "Node":
+    def mkpeer(self, node_type: str, ourhook: str, peerhook: str) -> "NodeRef":
         """Create a ``node_type`` node hooked to ours: ``ourhook`` here, ``peerhook`` there."""
         return self.sock.mkpeer(self.path, node_type, ourhook, peerhook)
-
-    def connect(self, peer: Union[str, "Node"], ourhook: str, peerhook: str) -> None:
-        """Link ``ourhook`` here to ``peerhook`` of ``peer`` (a Node, or a path relative to this node)."""
-        self.sock.connect(self.path, peer, ourhook, peerhook)
 
     def name(self, name: str) -> None:
         """Give this node the global name ``name`` (then reachable as ``"name:"``)."""
@@ -105,4 +104,12 @@ class Node:
         return KSocket.attach(self.sock, self.path)
 
 
-__all__ = ["Node", "id_path", "is_absolute", "join_path"]
+class NodeRef(PathRef):
+    """The node at ``path``, seen from socket node ``sock``."""
+
+    def connect(self, peer: Union[str, PathRef], ourhook: str, peerhook: str) -> None:
+        """NGM_CONNECT: link ``ourhook`` here to ``peerhook`` of ``peer`` (a reference, or a path from this node)."""
+        self.sock.connect(self.path, peer, ourhook, peerhook)
+
+
+__all__ = ["NodeRef", "PathRef", "id_path", "is_absolute", "join_path"]

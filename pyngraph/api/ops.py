@@ -133,7 +133,7 @@ def connect(path: str, peer: str, ourhook: str, peerhook: str) -> Op[None]:
     yield from send(path, _G, C.NGM_CONNECT, args, command="connect")
 
 
-def link(path: str, peer: str, ourhook: str, peerhook: str) -> Op[None]:
+def connect_by_id(path: str, peer: str, ourhook: str, peerhook: str) -> Op[None]:
     """CONNECT to ``peer`` given relative to *our* socket node (made absolute by ID first)."""
     if ":" not in peer or peer.startswith("."):
         node = yield from info(peer)
@@ -291,8 +291,8 @@ def _int32(value: int, what: str, command: str, path: str) -> bytes:
 
 
 __all__ = [
-    "Claim", "Op", "Send", "ascii_msg", "check_ksocket", "connect", "decode_reply", "hooks", "info",
+    "Claim", "Op", "Send", "ascii_msg", "check_ksocket", "connect", "connect_by_id", "decode_reply", "hooks", "info",
     "ks_accept_request", "ks_accept_wait", "ks_bind", "ks_connect", "ks_getname", "ks_getopt", "ks_listen",
-    "ks_setopt", "link", "list_nodes", "list_types", "mkpeer", "name", "request", "rmhook", "send", "shutdown",
+    "ks_setopt", "list_nodes", "list_types", "mkpeer", "name", "request", "rmhook", "send", "shutdown",
     "split_command", "status",
 ]

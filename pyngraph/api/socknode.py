@@ -17,16 +17,16 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterator, List, Optional, Tuple, Type, Union
 
-from .. import libnetgraph as ng
 from ..abi.args import HookList, NodeInfo, TypeInfo
 from ..abi.message import NgMesg
+from ..backend import get_backend
 from ..errors import NetgraphError, TimedOutError
 from . import ops
-from .channels import ControlChannel, DataChannel, close_descriptor
+from .channels import ControlChannel, DataChannel
 from .events import Event
 from .failures import closed, rename
 from .ksocket import FamilySpec, KSocket, ProtoSpec, TypeSpec, hookname
-from .noderef import Node, join_path
+from .noderef import NodeRef, PathRef, join_path
 from .replies import Reply
 
 Handler = Callable[[Event], Any]
@@ -53,14 +53,15 @@ class SockNode:
     """
 
     def __init__(self, name: Optional[str] = None, *, data: bool = True) -> None:
+        self.backend = get_backend()  # the node's sockets are served by the backend that made them
         try:
-            cs, ds = ng.NgMkSockNode(name, data)
+            cs, ds = self.backend.NgMkSockNode(name, data)
         except NetgraphError as exc:
             raise rename(exc, "socket node", f"{name}:" if name else None) from exc
         self.control = Descriptor(cs)
         self.data = Descriptor(ds)
-        self._control = ControlChannel(cs)
-        self._data = DataChannel(ds) if ds is not None else None
+        self._control = ControlChannel(cs, self.backend)
+        self._data = DataChannel(ds, self.backend) if ds is not None else None
         self._handlers: List[Tuple[Handler, Tuple[Type[Event], ...]]] = []
         self._lock = threading.Lock()
         self._id: Optional[int] = None
@@ -94,7 +95,7 @@ class SockNode:
         if self._data is not None:
             self._data.close()
         for fd in fds:
-            close_descriptor(fd)
+            self.backend.close(fd)
 
     @property
     def id(self) -> int:
@@ -106,13 +107,11 @@ class SockNode:
     @property
     def sockaddr(self) -> bytes:
         """getsockname() of our control socket: the raw ``sockaddr_ng`` (34 bytes, as in C)."""
-        from ..backend import get_backend
-
         fd = self.control.fd
         if fd is None:
             raise closed("getsockname")
         try:
-            return bytes(get_backend().getsockname(fd))
+            return bytes(self.backend.getsockname(fd))
         except NetgraphError as exc:
             raise rename(exc, "getsockname", ".") from exc
 
@@ -146,9 +145,9 @@ class SockNode:
 
     # -- nodes -------------------------------------------------------------------------
 
-    def node(self, path: str) -> Node:
+    def node(self, path: str) -> NodeRef:
         """A reference to the node at ``path``."""
-        return Node(self, path)
+        return NodeRef(self, path)
 
     def info(self, path: str = ".") -> NodeInfo:
         """NODEINFO of the node at ``path``."""
@@ -170,19 +169,19 @@ class SockNode:
         """The installed node types and their node counts (LISTTYPES)."""
         return self.run(ops.list_types("."))
 
-    def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> Node:
+    def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> NodeRef:
         """Create a ``node_type`` node linked to ``path``'s ``ourhook`` by its ``peerhook``."""
         self.run(ops.mkpeer(path, node_type, ourhook, peerhook))
-        return Node(self, join_path(path, ourhook))
+        return NodeRef(self, join_path(path, ourhook))
 
-    def connect(self, path: str, peer: Union[str, Node], ourhook: str, peerhook: str) -> None:
+    def connect(self, path: str, peer: Union[str, PathRef], ourhook: str, peerhook: str) -> None:
         """Link ``path``'s ``ourhook`` to ``peer``'s ``peerhook``.
 
         A string ``peer`` is resolved from the node at ``path``, as netgraph
-        does; a :class:`Node` is the node it refers to.
+        does; a reference (:class:`NodeRef`, :class:`KSocket` ...) is the node it refers to.
         """
-        if isinstance(peer, Node):
-            self.run(ops.link(path, peer.path, ourhook, peerhook))
+        if isinstance(peer, PathRef):
+            self.run(ops.connect_by_id(path, peer.path, ourhook, peerhook))
         else:
             self.run(ops.connect(path, peer, ourhook, peerhook))
 
@@ -227,7 +226,7 @@ class SockNode:
     def reply_to(self, event: Event, args: bytes = b"") -> None:
         """Answer a message another node sent us (e.g. a ``textstatus`` request)."""
         try:
-            ng.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
+            self.backend.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
         except NetgraphError as exc:
             raise rename(exc, "reply", event.path) from exc
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from ..errors import UnavailableError
-from .protocol import Backend
+from .protocol import KERNEL, Backend
 
 ENV_BACKEND = "PYNGRAPH_BACKEND"
 
@@ -55,7 +55,7 @@ def _freebsd_sockets(**options: Any) -> Backend:
     from .pylib import PyLibNetgraph
 
     check_ready(library=False)
-    return PyLibNetgraph(PfNetgraphTransport(**options))
+    return PyLibNetgraph(PfNetgraphTransport(**options), KERNEL)
 
 
 _FACTORIES: Dict[str, Factory] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Optional, Protocol, Tuple, Union
 
 from ..abi.message import NgMesg
@@ -10,8 +11,24 @@ Buffer = Union[bytes, bytearray, memoryview]
 LogFunc = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What the API tells users about the netgraph behind a backend."""
+
+    kernel_modules: bool  # node types are FreeBSD kernel modules (kldload ng_<type>)
+    interface_privilege: str  # who may create a network interface (iface, eiface)
+
+
+KERNEL = Capabilities(True, "root")
+EMULATOR = Capabilities(False, "root or CAP_NET_ADMIN in the emulator's process (pyngraph-emud)")
+
+
 class Backend(Protocol):
-    """libnetgraph's functions, as :mod:`pyngraph.libnetgraph` documents them."""
+    """libnetgraph's functions, as :mod:`pyngraph.libnetgraph` documents them, and what the API needs."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+    def close(self, fd: int) -> None: ...
 
     def NgMkSockNode(self, name: Optional[str] = None, data: bool = True) -> Tuple[int, Optional[int]]: ...
     def NgNameNode(self, cs: int, path: str, name: str) -> None: ...

@@ -29,6 +29,7 @@ from ..abi.constants import (
 )
 from ..abi.message import HEADER_SIZE, NgMesg, encode_message
 from ..errors import NetgraphError, UnavailableError
+from .protocol import EMULATOR, Capabilities
 from .transport import NgTransport
 
 Buffer = Union[bytes, bytearray, memoryview]
@@ -118,8 +119,13 @@ def hexdump(data: bytes) -> List[str]:
 class PyLibNetgraph:
     """The libnetgraph function set over one transport."""
 
-    def __init__(self, transport: NgTransport) -> None:
+    def __init__(self, transport: NgTransport, capabilities: Capabilities = EMULATOR) -> None:
         self.transport = transport
+        self.capabilities = capabilities
+
+    def close(self, fd: int) -> None:
+        """Close a socket NgMkSockNode made."""
+        self.transport.close(fd)
 
     # --- logging ------------------------------------------------------------------------
 

@@ -164,3 +164,38 @@ def test_closing_fails_pending_requests() -> None:
         assert info.value.errno == errno.ENOTCONN
 
     run(main())
+
+
+def test_reply_to_decode_attach_and_node_connect_as_in_the_sync_api() -> None:
+    from pyngraph.abi import NodeInfo
+    from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_NODEINFO, NGM_TEXT_CONFIG
+    from pyngraph.aio import AioKSocket, AioNodeRef
+    from pyngraph.errors import HookExistsError
+
+    async def main() -> None:
+        async with AioSockNode() as sock, AioSockNode() as asker:
+            me = (await sock.info()).id
+            # TEXT_CONFIG reaches our user as an event; we answer it and the asker gets the reply by token.
+            asked = asyncio.ensure_future(
+                asker.send_msg(f"[{me:x}]:", NGM_GENERIC_COOKIE, NGM_TEXT_CONFIG, reply=True, timeout=10))
+            request = await sock.next_event(timeout=10)
+            assert isinstance(request, MessageEvent) and request.msg.cmd == NGM_TEXT_CONFIG
+            sock.reply_to(request, b"config of aio test\0")
+            assert (await asked).data == b"config of aio test\0"
+            tee = await sock.mkpeer(".", "tee", "t", "left")
+            info = await tee.send_msg(NGM_GENERIC_COOKIE, NGM_NODEINFO, reply=True)
+            assert NodeInfo.decode(info.data).type == "tee"
+            ks = await sock.ksocket("inet", "dgram", "udp", hook="ks")
+            assert isinstance(await AioKSocket.attach(sock, "ks"), AioKSocket)
+            with pytest.raises(InvalidArgumentError):
+                await AioKSocket.attach(sock, "t")
+            assert isinstance(ks.node, AioNodeRef) and not isinstance(ks, AioNodeRef)
+            with pytest.raises(HookExistsError) as refused:  # NGM_CONNECT: the ksocket's hook name is taken
+                await ks.node.connect(tee, "inet/dgram/udp", "right")
+            assert refused.value.command == "connect" and refused.value.path == ks.path
+            reply = await tee.msg("getstats")
+            assert reply is not None
+            decoded = await sock.decode(reply.msg, reply.path)
+            assert decoded.text == reply.text and decoded.value == reply.value
+
+    run(main())

@@ -11,8 +11,8 @@ import pytest
 
 from api_support import free_port
 from pyngraph.abi import Family, Proto, SockType
-from pyngraph.api import ConnectEvent, KSocket, SockNode, hookname
-from pyngraph.errors import ConnectionRefused, InvalidArgumentError, NotConnectedError, TimedOutError
+from pyngraph.api import ConnectEvent, KSocket, NodeRef, SockNode, hookname
+from pyngraph.errors import ConnectionRefused, HookExistsError, InvalidArgumentError, NotConnectedError, TimedOutError
 
 
 def _has_ipv6_loopback() -> bool:
@@ -193,3 +193,15 @@ def test_bad_address_names_the_node_and_the_command(address) -> None:
                 call(address)
             assert info.value.command == command and info.value.path == ks.path
             assert command in str(info.value) and ks.path in str(info.value)
+
+
+def test_ksocket_connect_is_the_socket_call_and_node_connect_links_hooks(
+        sock: SockNode, udp_peer: socket.socket) -> None:
+    ks = sock.ksocket("inet", "dgram", "udp", hook="ks")
+    echo = sock.mkpeer(".", "echo", "e", "x")
+    assert ks.node == ks and isinstance(ks.node, NodeRef) and not isinstance(ks, NodeRef)
+    with pytest.raises(HookExistsError) as refused:  # NGM_CONNECT: the ksocket's hook name is taken
+        ks.node.connect(echo, "inet/dgram/udp", "y")
+    assert refused.value.command == "connect" and refused.value.path == ks.path
+    ks.connect(udp_peer.getsockname())  # the ksocket "connect" message: connect(2) of its socket
+    assert ks.getpeername() == udp_peer.getsockname()

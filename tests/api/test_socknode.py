@@ -198,11 +198,17 @@ def test_enoent_of_mkpeer_names_the_kernel_module_on_freebsd(monkeypatch: pytest
     from pyngraph.errors import NetgraphError
 
     lost = NetgraphError(errno.ENOENT, path=".", command="NgSendMsg")
-    monkeypatch.setattr(failures, "active_backend_name", lambda: "freebsd")
+    from pyngraph.backend import get_backend
+    from pyngraph.backend.protocol import EMULATOR, KERNEL
+    from pyngraph.backend.pylib import PyLibNetgraph
+
+    active = get_backend()
+    assert isinstance(active, PyLibNetgraph)
+    monkeypatch.setattr(failures, "get_backend", lambda: PyLibNetgraph(active.transport, KERNEL))
     err = failures.rename(lost, "mkpeer", ".", node_type="ksocket")
     assert isinstance(err, NoSuchNodeError) and err.command == "mkpeer" and err.path == "."
     assert "kernel module ng_ksocket" in str(err) and "kldload ng_ksocket" in str(err)
-    monkeypatch.setattr(failures, "active_backend_name", lambda: "emulated")
+    monkeypatch.setattr(failures, "get_backend", lambda: PyLibNetgraph(active.transport, EMULATOR))
     assert "ng_ksocket" not in str(failures.rename(lost, "mkpeer", ".", node_type="ksocket"))
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import os
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 from ...abi.constants import NG_HOOKSIZ, NG_PATHSIZ, Errno
 from ...abi.message import HEADER_SIZE, NgMesg
 from ...errors import NetgraphError
+from ..protocol import KERNEL
 from . import errlog, libpath
 from .libc import libc
 from .ready import NotReadyError, library_error, require_freebsd
@@ -136,6 +138,12 @@ class LibNetgraph:
         self._free = libc().free
         if self._lib._name not in _installed:
             self.NgSetErrLog(None, None)
+
+    capabilities = KERNEL
+
+    def close(self, fd: int) -> None:
+        """Close a socket NgMkSockNode made."""
+        os.close(fd)
 
     # -- helpers -------------------------------------------------------------
 
