@@ -83,13 +83,6 @@ KSF_EOFSEEN = 0x04
 KSF_CLONED = 0x08
 KSF_EMBRYONIC = 0x10
 
-_COMMANDS = {
-    NGM_KSOCKET_BIND: "bind", NGM_KSOCKET_LISTEN: "listen", NGM_KSOCKET_ACCEPT: "accept",
-    NGM_KSOCKET_CONNECT: "connect", NGM_KSOCKET_GETNAME: "getname",
-    NGM_KSOCKET_GETPEERNAME: "getpeername", NGM_KSOCKET_SETOPT: "setopt", NGM_KSOCKET_GETOPT: "getopt",
-}
-
-
 def sockaddr_tag(node_id: int, sa: bytes) -> Tag:
     """The source-address tag ksocket puts on what an unconnected socket receives."""
     return Tag(NGM_KSOCKET_COOKIE, NG_KSOCKET_TAG_SOCKADDR, _U32.pack(node_id) + sa)
@@ -237,11 +230,10 @@ class KsocketNode(Node):
         msg = item.msg
         if msg.typecookie != NGM_KSOCKET_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"ksocket node {self.path}: cookie {msg.typecookie} not handled")
-        command = _COMMANDS.get(msg.cmd)
-        if command is None:
+        handler = _MESSAGES.get(msg.cmd)
+        if handler is None:
             raise fbsd_error(Errno.EINVAL, f"ksocket node {self.path}: unknown command {msg.cmd}")
-        handler: Callable[[MsgItem, bytes], Result] = getattr(self, f"_msg_{command}")
-        return handler(item, msg.data)
+        return handler(self, item, msg.data)
 
     def _need_socket(self) -> socket.socket:
         if self.sock is None:
@@ -696,6 +688,18 @@ def _errname(number: int) -> str:
     except ValueError:
         return f"errno {number}"
 
+
+# ng_ksocket_rcvmsg's switch: each NGM_KSOCKET_* command and its handler
+_MESSAGES: Dict[int, Callable[[KsocketNode, MsgItem, bytes], Result]] = {
+    NGM_KSOCKET_BIND: KsocketNode._msg_bind,
+    NGM_KSOCKET_LISTEN: KsocketNode._msg_listen,
+    NGM_KSOCKET_ACCEPT: KsocketNode._msg_accept,
+    NGM_KSOCKET_CONNECT: KsocketNode._msg_connect,
+    NGM_KSOCKET_GETNAME: KsocketNode._msg_getname,
+    NGM_KSOCKET_GETPEERNAME: KsocketNode._msg_getpeername,
+    NGM_KSOCKET_SETOPT: KsocketNode._msg_setopt,
+    NGM_KSOCKET_GETOPT: KsocketNode._msg_getopt,
+}
 
 NODE_TYPE = KsocketNode
 
