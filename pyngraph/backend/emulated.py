@@ -136,7 +136,7 @@ class _Socket:
     """
 
     __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino",
-                 "_pending", "timeout", "late")
+                 "_pending", "timeout", "late", "maxdgram")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
                  local: Optional[ServerChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -149,6 +149,7 @@ class _Socket:
         self.lock = threading.Lock()
         self.flags = 0
         self.hooks: List[str] = []
+        self.maxdgram = 0  # net.graph.maxdgram, as the kernel said when the socket opened
         self.fd = sock.fileno()
         self.ino = os.fstat(self.fd).st_ino  # tells our descriptor from a reuse of its number
         self._pending: Optional[Callable[[int], List[Tuple[int, int]]]] = None  # the channel's poll(): updates waiting?
@@ -322,6 +323,7 @@ class EmulatedTransport:
         if fbsd:
             kernel.call(channel.close)
             raise _error(fbsd, "socket", detail=reason.decode("utf-8", "replace"))
+        entry.maxdgram = wire.parse_opened(reason)
         return entry
 
     def _get(self, fd: int, command: str) -> _Socket:
@@ -358,7 +360,7 @@ class EmulatedTransport:
                     except OSError as exc:
                         raise _channel_error(exc, chan, command, None) from None
                     kernel_end.close()
-                    entry.await_status(command)
+                    entry.maxdgram = wire.parse_opened(entry.await_status(command))
             except BaseException:
                 kernel_end.close()
                 user.close()
@@ -510,8 +512,8 @@ def _check_data_send(entry: _Socket, hook: Optional[str], size: int) -> None:
     flags = entry.flags
     if flags & wire.UPD_GONE:
         raise _error(Errno.EPIPE, "sendto", hook, "the socket node was shut down")
-    if size > wire.MAX_DGRAM:
-        raise _error(Errno.EMSGSIZE, "sendto", hook)
+    if size > entry.maxdgram:
+        raise _error(Errno.EMSGSIZE, "sendto", hook, f"larger than net.graph.maxdgram ({entry.maxdgram})")
     if hook is None and not flags & wire.UPD_CONNECTED:
         raise _error(Errno.EDESTADDRREQ, "sendto", hook, "send() needs a node with exactly one hook")
     if not flags & wire.UPD_ATTACHED:

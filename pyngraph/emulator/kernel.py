@@ -249,9 +249,10 @@ class Kernel:
         self._retired: Set[int] = set()  # fds unwatched since the last poll (their numbers may be reused)
         self.errors = 0  # exceptions caught where none should be (bugs); see bug()
         self.rxbuf = bytearray(_RXBUF)  # the kernel thread's receive buffer (one datagram)
-        # net.graph.recvspace of new socket nodes' sockets; lossless (not FreeBSD): a full data
-        # socket pauses its producers instead of dropping (PYNGRAPH_RECVSPACE, PYNGRAPH_LOSSLESS)
-        self.recvspace, self.lossless = env_options()
+        # net.graph.recvspace and net.graph.maxdgram of new socket nodes' sockets; lossless (not
+        # FreeBSD): a full data socket pauses its producers instead of dropping
+        # (PYNGRAPH_RECVSPACE, PYNGRAPH_MAXDGRAM, PYNGRAPH_LOSSLESS)
+        self.recvspace, self.maxdgram, self.lossless = env_options()
         self.watch_fd(self._wake_r.fileno(), self._on_wake)
         from .nodes import register_all
 

@@ -38,7 +38,8 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 from ..abi.constants import Errno
 from .kernel import Kernel, Watch, fbsd_error
 from .node import Hook, Node
-from .transport import MAX_DGRAM, OP_OPEN, OP_SEND, SOCKBUF, ServerChannel, status
+from .sockbuf import MAXDGRAM
+from .transport import OP_OPEN, OP_SEND, SOCKBUF, ServerChannel, status
 
 _UCRED = struct.Struct("=iII")  # struct ucred: pid, uid, gid
 _DAEMON_RIGHTS = ("ksocket", "iface", "eiface", "ether")  # node types acting on the host with the daemon's rights
@@ -102,7 +103,7 @@ class Limits:
     max_hooks: int = 4096
     max_channels: int = 256
     max_queued: int = 64 << 20
-    max_msg: int = MAX_DGRAM
+    max_msg: int = MAXDGRAM
     total_nodes: int = 8192
     total_hooks: int = 32768
     total_channels: int = 4096  # the daemon lowers it to what its descriptor limit allows

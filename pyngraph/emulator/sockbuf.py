@@ -46,23 +46,32 @@ MJUMPAGESIZE = 4096
 SB_EFFICIENCY = 8  # kern.ipc.sockbuf_waste_factor
 SB_MAX = 2 * 1024 * 1024  # kern.ipc.maxsockbuf
 RECVSPACE = 20 * 1024  # ng_socket.c ngpdg_recvspace (net.graph.recvspace)
+MAXDGRAM = 20 * 1024  # ng_socket.c ngpdg_sendspace (net.graph.maxdgram): soreserve's send space
+MAXDGRAM_MAX = 65535  # what one frame of the transport carries
 SIZEOF_SOCKADDR_NG = 34  # FreeBSD 14 struct sockaddr_ng: sg_len, sg_family, sg_data[32]
 
 _OUTQ = struct.Struct("=i")
 _skb_size: Dict[int, int] = {}  # datagram length -> the Linux skb memory it occupies
 
 
-def env_options() -> Tuple[int, bool]:
-    """``(recvspace, lossless)`` from PYNGRAPH_RECVSPACE and PYNGRAPH_LOSSLESS (defaults: FreeBSD's)."""
-    text = os.environ.get("PYNGRAPH_RECVSPACE", "")
+def env_options() -> Tuple[int, int, bool]:
+    """``(recvspace, maxdgram, lossless)`` from PYNGRAPH_RECVSPACE, PYNGRAPH_MAXDGRAM and
+    PYNGRAPH_LOSSLESS (defaults: FreeBSD's)."""
+    return (_env_size("PYNGRAPH_RECVSPACE", RECVSPACE, SB_MAX), _env_size("PYNGRAPH_MAXDGRAM", MAXDGRAM, MAXDGRAM_MAX),
+            os.environ.get("PYNGRAPH_LOSSLESS", "") not in ("", "0"))
+
+
+def _env_size(name: str, default: int, most: int) -> int:
+    """A size from 1 to ``most`` in environment variable ``name`` (absent or bad: ``default``)."""
+    text = os.environ.get(name, "")
     try:
-        recvspace = int(text) if text else RECVSPACE
+        size = int(text) if text else default
     except ValueError:
-        recvspace = 0
-    if not 1 <= recvspace <= SB_MAX:
-        log.warning("PYNGRAPH_RECVSPACE=%r is not a size from 1 to %d: using %d", text, SB_MAX, RECVSPACE)
-        recvspace = RECVSPACE
-    return recvspace, os.environ.get("PYNGRAPH_LOSSLESS", "") not in ("", "0")
+        size = 0
+    if not 1 <= size <= most:
+        log.warning("%s=%r is not a size from 1 to %d: using %d", name, text, most, default)
+        size = default
+    return size
 
 
 def chain_cost(length: int, pages: bool = True) -> int:

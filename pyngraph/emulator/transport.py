@@ -43,11 +43,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pyngraph.emulator")
 
-MAX_DGRAM = 20480  # net.graph.maxdgram: the largest control message or packet a user sends
 SOCKBUF = 106496  # SO_SNDBUF for every connection (Linux doubles it): bounds each queue
 MAX_FRAME = 65535 + 256  # largest framed datagram (a 64 KiB packet from a ksocket)
 
-OP_OPEN = ord("O")  # body: u8 protocol (NG_CONTROL/NG_DATA); SCM_RIGHTS: the descriptor's kernel end
+OP_OPEN = ord("O")  # body: u8 protocol (NG_CONTROL/NG_DATA); SCM_RIGHTS: the descriptor's kernel end;
+# reply body: u32 net.graph.maxdgram, the largest datagram the socket may send (fixed at open)
 OP_BIND = ord("B")  # body: sg_data
 OP_CONNECT = ord("C")  # body: sg_data
 OP_SEND = ord("S")  # body: u8 length, sg_data, message
@@ -62,6 +62,7 @@ UPD_CONNECTED = 2  # SS_ISCONNECTED: the node has exactly one hook (plain send()
 UPD_GONE = 4  # the node shut down: sends fail with EPIPE
 
 _STATUS = struct.Struct("=BI")
+_U32 = struct.Struct("=I")
 _ANCBUF = socket.CMSG_SPACE(4)
 
 
@@ -96,6 +97,17 @@ def status(errno: int, body: bytes = b"") -> bytes:
 def parse_status(buf: bytes) -> Tuple[int, bytes]:
     _, errno = _STATUS.unpack_from(buf)
     return errno, buf[_STATUS.size:]
+
+
+def opened(maxdgram: int) -> bytes:
+    """The reply body of OP_OPEN."""
+    return _U32.pack(maxdgram)
+
+
+def parse_opened(body: bytes) -> int:
+    """The socket's maxdgram from OP_OPEN's reply body."""
+    maxdgram: int = _U32.unpack(body)[0]
+    return maxdgram
 
 
 def update(flags: int, hooks: Iterable[str]) -> bytes:
@@ -229,8 +241,8 @@ class ServerChannel:
             if not body or len(body) < 1 + body[0]:
                 raise _fbsd_error(Errno.EINVAL, "send request shorter than its address")
             n = body[0]
-            if len(body) - 1 - n > MAX_DGRAM:
-                raise _fbsd_error(Errno.EMSGSIZE)
+            if len(body) - 1 - n > pcb.maxdgram:  # sosend_dgram: more than the send space
+                raise _fbsd_error(Errno.EMSGSIZE, f"datagram larger than net.graph.maxdgram ({pcb.maxdgram})")
             pcb.send(body[1:1 + n], body[1 + n:])
             return b""
         if op == OP_OPEN:
@@ -253,7 +265,7 @@ class ServerChannel:
             except BaseException:
                 sock.close()
                 raise
-            return b""
+            return opened(self.pcb.maxdgram)
         for fd in fds:
             socket.close(fd)
         pcb = self.pcb

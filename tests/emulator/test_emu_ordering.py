@@ -22,7 +22,8 @@ from pyngraph.abi.constants import (
     AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER, NGM_SHUTDOWN,
 )
 from pyngraph.backend import create_backend
-from pyngraph.emulator.transport import MAX_DGRAM, frame
+from pyngraph.emulator.sockbuf import MAXDGRAM as MAX_DGRAM
+from pyngraph.emulator.transport import frame
 
 PACKETS = 200
 

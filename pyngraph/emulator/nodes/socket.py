@@ -30,7 +30,7 @@ from ..node import Hook, MsgItem, Node, Result, Tags
 from ..path import resolve
 from ..sockbuf import SIZEOF_SOCKADDR_NG, SockBuf
 from ..transport import (
-    MAX_DGRAM, UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, update,
+    UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, update,
 )
 
 log = logging.getLogger("pyngraph.emulator.socket")
@@ -123,6 +123,7 @@ class Pcb:
         self.channel = channel
         self.node: Optional[SocketNode] = None
         self.gone = False  # the node shut down under us (EPIPE)
+        self.maxdgram = kernel.maxdgram  # soreserve at attach: net.graph.maxdgram of the day
         kernel.watch_fd(sock.fileno(), self._on_readable)
 
     def _on_readable(self) -> None:
@@ -315,7 +316,7 @@ class DataPcb(Pcb):
         node = self.node
         if node is None:
             return 0
-        if len(payload) > MAX_DGRAM:  # the client library refuses these; a raw write is dropped
+        if len(payload) > self.maxdgram:  # the client library refuses these; a raw write is dropped
             log.debug("%s: dropped a %d-byte packet written past the library (EMSGSIZE)",
                       node.path, len(payload))
             return 0
