@@ -315,7 +315,7 @@ def lossless() -> Iterator[None]:
     (``ngs_rcvdata``), so the throughput of the stream itself is measured
     with backpressure instead of drops.
     """
-    from pyngraph.emulator.kernel import default_kernel
+    from pyngraph.emulator.inprocess import default_kernel
 
     kernel = default_kernel()
     saved, saved_env = kernel.lossless, os.environ.get("PYNGRAPH_LOSSLESS")

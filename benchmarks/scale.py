@@ -46,7 +46,7 @@ def _raise_nofile(want: int) -> bool:
 def _kernel_listnodes(count: int) -> float:
     """Seconds the in-process kernel takes to build and queue a LISTNODES reply (to node 0: dropped)."""
     from pyngraph.emulator.generic import generic_msg
-    from pyngraph.emulator.kernel import default_kernel
+    from pyngraph.emulator.inprocess import default_kernel
 
     kernel = default_kernel()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _API = ("AcceptEvent", "Accepted", "ConnectEvent", "EIface", "Ether", "Event", "Iface", "KSocket", "MessageEvent", "NodeRef",
         "PathRef", "SockNode")

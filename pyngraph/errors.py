@@ -12,12 +12,12 @@ import errno as _host_errno
 import os
 from typing import Optional
 
+from .fbsd_errno import Errno
+
 
 
 def fbsd_to_host_errno(fbsd: int) -> int:
     """Translate a FreeBSD errno to the host's; unknown numbers raise ValueError."""
-    from .abi.constants import Errno  # late: pyngraph.abi imports this module
-
     try:
         name = Errno(fbsd).name
     except ValueError:
@@ -30,8 +30,6 @@ def fbsd_to_host_errno(fbsd: int) -> int:
 
 def host_to_fbsd_errno(host: int) -> int:
     """Translate a host errno to FreeBSD's; unknown numbers raise ValueError."""
-    from .abi.constants import Errno  # late: pyngraph.abi imports this module
-
     name = _host_errno.errorcode.get(host)
     if name is None:
         raise ValueError(f"{host} is not an errno of this host")

@@ -29,6 +29,7 @@ from . import backend
 from .api import KSocket, SockNode
 from .backend.emulated import ENV_SOCKET, EmulatedTransport
 from .backend.pylib import PyLibNetgraph
+from .emulator.inprocess import new_kernel
 from .emulator.kernel import Kernel
 from .emulator.rundir import daemon_pid
 
@@ -47,7 +48,7 @@ class Daemon:
 @pytest.fixture
 def ng_kernel() -> Iterator[Kernel]:
     """A fresh emulated kernel, the active backend for this test."""
-    kernel = Kernel()
+    kernel = new_kernel()
     kernel.start()
     try:
         with backend.using(PyLibNetgraph(EmulatedTransport(kernel=kernel))):

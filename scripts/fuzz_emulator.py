@@ -347,10 +347,12 @@ def _status(chan: socket.socket) -> bytes:
 
 def in_process_channel() -> socket.socket:
     """A raw channel to this process's kernel."""
-    from pyngraph.emulator.kernel import default_kernel
+    from pyngraph.emulator.channel import ServerChannel
+    from pyngraph.emulator.inprocess import default_kernel
 
     user, kernel_end = wire.seqpacket_pair()
-    default_kernel().accept_channel(kernel_end)
+    kernel = default_kernel()
+    kernel.call_soon_threadsafe(lambda: ServerChannel(kernel, kernel_end))
     return user
 
 

@@ -57,7 +57,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def kernel() -> Any:
     """The process's emulated kernel (what the in-process emulated backend talks to)."""
-    from pyngraph.emulator.kernel import default_kernel
+    from pyngraph.emulator.inprocess import default_kernel
 
     return default_kernel()
 

@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
 from ..emulator import transport as wire
+from ..emulator.inprocess import default_kernel
 from ..emulator.rundir import default_socket, socket_path_problem
-from ..emulator.transport import ServerChannel
+from ..emulator.channel import LocalChannel
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
 from .pylib import PyLibNetgraph
@@ -139,7 +140,7 @@ class _Socket:
                  "_pending", "timeout", "late", "maxdgram")
 
     def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
-                 local: Optional[ServerChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+                 local: Optional[LocalChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.sock = sock
         self.timeout = timeout
         self.late = 0  # statuses still owed to requests that timed out (skipped when they come)
@@ -268,8 +269,6 @@ class EmulatedTransport:
         self.timeout = _timeout_of(timeout)
         self._kernel = kernel  # an in-process kernel (default: the process's own)
         if self.socket_path is None and kernel is None:
-            from ..emulator.kernel import default_kernel
-
             self._kernel = default_kernel()
         self._sockets: Dict[int, _Socket] = {}
         self._lock = threading.Lock()
@@ -311,7 +310,7 @@ class EmulatedTransport:
         """Open a socket on the in-process kernel through a local channel."""
         kernel = self._kernel
         assert kernel is not None
-        channel = kernel.call(ServerChannel, kernel, None)
+        channel = kernel.call(LocalChannel, kernel)
         entry = _Socket(user, None, proto, channel)
         channel.on_update = entry.apply_update
         fd = kernel_end.detach()
@@ -418,7 +417,7 @@ class EmulatedTransport:
         return len(payload)
 
     @staticmethod
-    def _send_local(entry: _Socket, local: ServerChannel, sg: bytes, payload: bytes) -> bool:
+    def _send_local(entry: _Socket, local: LocalChannel, sg: bytes, payload: bytes) -> bool:
         """Hand a data send to the in-process kernel; False: it must go through the descriptor.
 
         While the descriptor holds datagrams the kernel has not read (sends it

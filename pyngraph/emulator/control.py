@@ -9,6 +9,7 @@ import sys
 import time
 from typing import NoReturn, Optional, Tuple
 
+from ..version import __version__
 from .rundir import daemon_pid, prepare, socket_path_problem
 
 EX_USAGE, EX_UNAVAILABLE, EX_OSERR, EX_CANTCREAT = 64, 69, 71, 73  # <sysexits.h>
@@ -83,6 +84,4 @@ def refusal(path: str, make_folder: bool) -> Optional[Tuple[int, str]]:
 
 def version() -> str:
     """pyngraph's version."""
-    from .. import __version__
-
     return __version__

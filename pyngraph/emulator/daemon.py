@@ -40,6 +40,7 @@ from typing import List, Optional
 from ..abi.constants import Errno
 from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, peer_credentials, refuse
 from .control import EX_CANTCREAT, Parser, refusal, seconds, status, stop, version
+from .nodes import register_all
 from .rundir import default_socket
 
 log = logging.getLogger("pyngraph.emulator.daemon")
@@ -133,7 +134,10 @@ class Daemon:
         self.path = path
         self.idle_exit = idle_exit  # seconds without client and node before leaving (0: never)
         self._done = threading.Event()
-        self.kernel = kernel or LimitedKernel(limits)
+        if kernel is None:
+            kernel = LimitedKernel(limits)
+            register_all(kernel)
+        self.kernel = kernel
         gid = None if group is None else grp.getgrnam(group).gr_gid
         self.group_gid = gid
         self.policy = PeerPolicy(os.geteuid(), gid)

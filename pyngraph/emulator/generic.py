@@ -8,7 +8,7 @@ is EINVAL.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List
+from typing import TYPE_CHECKING, Callable, Dict, List
 
 from ..abi import args as abi
 from ..abi.constants import (
@@ -16,11 +16,14 @@ from ..abi.constants import (
     NGM_LISTTYPES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN, NGM_TEXT_CONFIG,
     NGM_TEXT_STATUS, Errno,
 )
-from .kernel import Kernel, fbsd_error
-from .node import MsgItem, Node, Result
+from ..ascii import kernel_ascii2binary, kernel_binary2ascii
+from .node import MsgItem, Node, Result, fbsd_error
 from .path import resolve
 
-Handler = Callable[[Kernel, Node, MsgItem], Result]
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+Handler = Callable[["Kernel", Node, MsgItem], Result]
 
 
 def generic_msg(kernel: Kernel, node: Node, item: MsgItem) -> Result:
@@ -143,14 +146,10 @@ def _listtypes(kernel: Kernel, node: Node, item: MsgItem) -> Result:
 
 
 def _binary2ascii(kernel: Kernel, node: Node, item: MsgItem) -> Result:
-    from ..ascii import kernel_binary2ascii
-
     return node.respond(item, kernel_binary2ascii(node.cmdlist, item.msg.data))
 
 
 def _ascii2binary(kernel: Kernel, node: Node, item: MsgItem) -> Result:
-    from ..ascii import kernel_ascii2binary
-
     return node.respond(item, kernel_ascii2binary(node.cmdlist, item.msg.data))
 
 

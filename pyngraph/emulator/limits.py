@@ -39,7 +39,8 @@ from ..abi.constants import Errno
 from .kernel import Kernel, Watch, fbsd_error
 from .node import Hook, Node
 from .sockbuf import MAXDGRAM
-from .transport import OP_OPEN, OP_SEND, SOCKBUF, ServerChannel, status
+from .channel import ServerChannel
+from .transport import OP_OPEN, OP_SEND, SOCKBUF, status
 
 _UCRED = struct.Struct("=iII")  # struct ucred: pid, uid, gid
 _DAEMON_RIGHTS = ("ksocket", "iface", "eiface", "ether")  # node types acting on the host with the daemon's rights
@@ -349,10 +350,9 @@ class LimitedChannel(ServerChannel):
             except OSError:
                 pass
 
-    def close(self) -> None:
-        if self not in self.kernel.channels:
-            return
-        super().close()
+    def close(self) -> bool:
+        if not super().close():
+            return False
         kernel = self.kernel
         for watch in self._watches:
             kernel._client_by_watch.pop(watch, None)
@@ -365,6 +365,7 @@ class LimitedChannel(ServerChannel):
         kernel._drop_if_idle(client)
         if self._on_close is not None:
             self._on_close()
+        return True
 
 
 def refuse(sock: socket.socket, fbsd_errno: int, reason: str) -> None:

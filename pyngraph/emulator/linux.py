@@ -18,7 +18,7 @@ from ..abi.constants import Errno
 from ..abi.hookname import HookSpec
 from ..abi.sockaddr import SIZEOF_SOCKADDR_IN, SIZEOF_SOCKADDR_IN6, SIZEOF_SOCKADDR_UN, encode_sockaddr
 from ..abi.translate import family_from_host, family_to_host, sockopt_to_host, sockopt_value_from_host
-from ..errors import NetgraphError
+from ..errors import NetgraphError, host_to_fbsd_errno
 
 _TYPES = {c.SOCK_STREAM, c.SOCK_DGRAM, c.SOCK_RAW, c.SOCK_RDM, c.SOCK_SEQPACKET}  # same numbers on Linux
 _BUFFERS = (c.SO_SNDBUF, c.SO_RCVBUF)
@@ -79,8 +79,6 @@ def host_error(exc: OSError, detail: str) -> NetgraphError:
 
 def fbsd_errno_of(host_errno: int) -> int:
     """FreeBSD's number for a Linux errno (EINVAL when FreeBSD has no such error)."""
-    from ..errors import host_to_fbsd_errno
-
     try:
         return host_to_fbsd_errno(host_errno)
     except ValueError:

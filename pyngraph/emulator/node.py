@@ -57,6 +57,18 @@ if TYPE_CHECKING:
     from .kernel import Kernel
 
 
+def fbsd_error(errno: int, detail: str = "", *, path: Optional[str] = None,
+               command: Optional[str] = None) -> NetgraphError:
+    """Shorthand for ``NetgraphError.from_fbsd``."""
+    return NetgraphError.from_fbsd(errno, detail or None, path=path, command=command)
+
+
+def check(result: Any) -> None:
+    """Raise for a node method's non-zero errno result."""
+    if result:
+        raise fbsd_error(int(result))
+
+
 class Tag(NamedTuple):
     """One mbuf tag carried with a packet between emulated nodes."""
 

@@ -8,11 +8,13 @@ reaches a dying node (``ng_path_parse``/``ng_path2noderef``).
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from ..abi.constants import NG_PATHSIZ, Errno
-from .kernel import Kernel, fbsd_error
-from .node import Hook, Node
+from .node import Hook, Node, fbsd_error
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
 
 _ID = re.compile(r"\[((?:0[xX])?[0-9a-fA-F]+)\]\Z")
 _ULONG_MAX = (1 << 64) - 1

@@ -32,7 +32,7 @@ COOKIES: Dict[int, str] = {value: name for name, value in vars(constants).items(
 
 # Where these numbers are something else: FreeBSD's errno numbers and constants (EISCONN is 56,
 # NG_IFACE_MTU_MIN 72 ...), declared once there.
-NOT_SIZES = {"abi/constants.py", "abi/strerror.py"}
+NOT_SIZES = {"abi/constants.py", "abi/strerror.py", "fbsd_errno.py"}
 COOKIE_HOME = "abi/constants.py"
 
 _SIZE_IN_TEXT = re.compile(r"\b(%s)[- ]bytes?\b" % "|".join(str(size) for size in SIZES))

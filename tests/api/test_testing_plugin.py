@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_plugin_gives_each_test_its_own_kernel(ng_kernel, ng_socknode, ng_ksocket):
-    from pyngraph.emulator.kernel import default_kernel
+    from pyngraph.emulator.inprocess import default_kernel
 
     assert ng_kernel is not default_kernel()
     names = [n.type for n in ng_socknode.list_nodes()]

@@ -9,6 +9,7 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from pyngraph.abi.constants import Errno
+from pyngraph.emulator.inprocess import new_kernel
 from pyngraph.emulator.kernel import Kernel
 from pyngraph.emulator.node import Hook, Node, Tag, Tags
 from pyngraph.errors import NetgraphError
@@ -40,7 +41,7 @@ class Refuser(Node):
 
 @pytest.fixture
 def k() -> Iterator[Kernel]:
-    kernel = Kernel()
+    kernel = new_kernel()
     kernel.register_type(Recorder)
     kernel.register_type(Refuser)
     kernel.start()

@@ -115,6 +115,6 @@ def test_a_packet_storm_in_a_looped_hub_does_not_stop_the_kernel(kernel: Kernel,
     assert NodeInfo.decode(reply.data).type == "hub"
     ng.NgSendMsg(cs, "h", G, NGM_SHUTDOWN)
     deadline = time.monotonic() + 30
-    while kernel.call(lambda: kernel._queued_data) and time.monotonic() < deadline:
+    while kernel.call(lambda: kernel._queued_data.size) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert kernel.call(lambda: kernel._queued_data) == 0
+    assert kernel.call(lambda: kernel._queued_data.size) == 0

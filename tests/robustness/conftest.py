@@ -11,7 +11,8 @@ from rob_support import Emud, load_fuzzer
 
 from pyngraph import backend as backends
 from pyngraph.emulator.daemon import KernelErrors
-from pyngraph.emulator.kernel import Kernel, default_kernel
+from pyngraph.emulator.inprocess import default_kernel
+from pyngraph.emulator.kernel import Kernel
 
 
 @pytest.fixture(scope="session")

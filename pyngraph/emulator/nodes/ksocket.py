@@ -47,7 +47,8 @@ from ...abi.translate import family_from_host
 from ...ascii import CMDLISTS
 from ...errors import NetgraphError
 from .. import linux
-from ..kernel import Watch, fbsd_error
+from ..flow import FlowControl
+from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tag, Tags
 
 if TYPE_CHECKING:
@@ -110,9 +111,10 @@ class KsocketNode(Node):
         self.response_token = 0  # token and requester of the owed CONNECT/ACCEPT reply
         self.response_addr = 0
         self._outq: Deque[bytes] = deque()  # stream data taken but not yet written
-        self._outq_bytes = 0
         self._held: Optional[bytes] = None  # a received stream chunk the peer refused
-        self._paused: List[Watch] = []  # producers paused until the outgoing buffer drains
+        # the outgoing buffer's bytes; lossless: producers paused until it drains
+        self._outflow = FlowControl(OUTQ_MAX, high=0, pause=self.kernel.pause_source,
+                                    resume=self.kernel.resume_source)
         self._fd = -1
         self._family = 0  # the socket's FreeBSD family and kind, read once on attach
         self._stream = False  # SOCK_STREAM
@@ -174,9 +176,8 @@ class KsocketNode(Node):
             self.kernel.unwatch_fd(self._fd)
             sock.close()
         self._outq.clear()
-        self._outq_bytes = 0
+        self._outflow.clear()
         self._held = None
-        self._resume_producers()
 
     def _reading(self) -> bool:
         """Whether the socket's readable events matter now.
@@ -587,7 +588,7 @@ class KsocketNode(Node):
     def _send_stream(self, sock: socket.socket, data: bytes) -> int:
         """Write a whole packet or take it whole into the outgoing buffer."""
         if self._outq:
-            if self._outq_bytes + len(data) > OUTQ_MAX:
+            if not self._outflow.admit(len(data)):
                 return self._drop(data, "outgoing buffer full", Errno.ENOBUFS)
             self._queue_out(data)
             return 0
@@ -604,12 +605,8 @@ class KsocketNode(Node):
 
     def _queue_out(self, data: bytes) -> None:
         self._outq.append(data)
-        self._outq_bytes += len(data)
-        if not self.kernel.lossless:  # a slow peer holds up nobody else; past OUTQ_MAX we drop
-            return
-        source = self.kernel.pause_source()
-        if source is not None:
-            self._paused.append(source)
+        # lossless: the producer waits; else a slow peer holds up nobody and past OUTQ_MAX we drop
+        self._outflow.add(len(data), hold_back=self.kernel.lossless)
 
     def _flush(self) -> None:
         sock = self.sock
@@ -621,21 +618,15 @@ class KsocketNode(Node):
             except BlockingIOError:
                 return
             except OSError as exc:
-                log.debug("%s: %d buffered bytes dropped: %s", self.path, self._outq_bytes, exc)
+                log.debug("%s: %d buffered bytes dropped: %s", self.path, self._outflow.size, exc)
                 outq.clear()
-                self._outq_bytes = 0
-                break
-            self._outq_bytes -= sent
+                self._outflow.clear()
+                return
+            self._outflow.remove(sent)  # resumes the producers once all is written
             if sent < len(outq[0]):
                 outq[0] = outq[0][sent:]
                 return
             outq.popleft()
-        self._resume_producers()
-
-    def _resume_producers(self) -> None:
-        paused, self._paused = self._paused, []
-        for source in paused:
-            self.kernel.resume_source(source)
 
 
 def _spare() -> List[int]:

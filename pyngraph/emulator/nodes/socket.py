@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
-from typing import Deque, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Deque, Dict, Optional, Tuple
 
 from ...abi.constants import (
     NG_CONTROL, NG_DATA, NG_NODESIZ, NG_TYPESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
@@ -25,13 +25,15 @@ from ...abi.constants import (
 )
 from ...abi.schema import text
 from ...abi.message import NgMesg
-from ..kernel import Kernel, Watch, check, fbsd_error
+from ..flow import FlowControl
+from ..kernel import Kernel, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
 from ..path import resolve
 from ..sockbuf import SIZEOF_SOCKADDR_NG, SockBuf
-from ..transport import (
-    UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, ServerChannel, frame, update,
-)
+from ..transport import UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, frame, update
+
+if TYPE_CHECKING:
+    from ..channel import Channel
 
 log = logging.getLogger("pyngraph.emulator.socket")
 
@@ -116,7 +118,7 @@ class Pcb:
 
     kind = 0
 
-    def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
+    def __init__(self, kernel: Kernel, sock: socket.socket, channel: "Channel") -> None:
         sock.setblocking(False)
         self.kernel = kernel
         self.sock: Optional[socket.socket] = sock
@@ -183,7 +185,7 @@ class ControlPcb(Pcb):
 
     kind = NG_CONTROL
 
-    def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
+    def __init__(self, kernel: Kernel, sock: socket.socket, channel: "Channel") -> None:
         super().__init__(kernel, sock, channel)
         self.books = SockBuf(sock, kernel.recvspace, pages=False)  # m_devget: no page clusters
 
@@ -257,12 +259,13 @@ class DataPcb(Pcb):
 
     kind = NG_DATA
 
-    def __init__(self, kernel: Kernel, sock: socket.socket, channel: ServerChannel) -> None:
+    def __init__(self, kernel: Kernel, sock: socket.socket, channel: "Channel") -> None:
         super().__init__(kernel, sock, channel)
         self.connected = False  # SS_ISCONNECTED: set and cleared only by hook events
         self.books = SockBuf(sock, kernel.recvspace, pages=True)
         self._backlog: Deque[Tuple[bytes, Optional[Tuple[int, int]]]] = deque()  # (frame, its books cost)
-        self._paused: List[Watch] = []
+        # the backlog's packets; lossless: producers paused until it drains
+        self._flow = FlowControl(BACKLOG_MAX, high=0, pause=kernel.pause_source, resume=kernel.resume_source)
         self._close_when_drained = False
 
     def _on_readable(self, batch: int = _READ_BATCH) -> None:
@@ -382,6 +385,7 @@ class DataPcb(Pcb):
                 self.books.sent(len(data), cost)
                 return 0
         self._backlog.append((data, cost))
+        self._flow.add(1, hold_back=False)
         return 0
 
     def _deliver_lossless(self, sock: socket.socket, data: bytes) -> int:
@@ -394,13 +398,11 @@ class DataPcb(Pcb):
                 self.kernel.watch_fd(sock.fileno(), self._on_readable, self._on_writable)
             except OSError:
                 return 0
-        elif len(self._backlog) >= BACKLOG_MAX:
+        elif not self._flow.admit(1):
             self.books.drops += 1
             return Errno.ENOBUFS
         self._backlog.append((data, None))
-        source = self.kernel.pause_source()
-        if source is not None:
-            self._paused.append(source)
+        self._flow.add(1)
         return 0
 
     def _on_writable(self) -> None:
@@ -415,26 +417,22 @@ class DataPcb(Pcb):
                 return
             except OSError:
                 backlog.clear()
+                self._flow.clear()
                 break
             backlog.popleft()
+            self._flow.remove(1)  # resumes the producers once the backlog is empty
             if cost is not None:
                 self.books.sent(len(data), cost)
         self.kernel.watch_fd(sock.fileno(), self._on_readable)
-        self._release()
         if self._close_when_drained:
             self._close_descriptor()
-
-    def _release(self) -> None:
-        paused, self._paused = self._paused, []
-        for source in paused:
-            self.kernel.resume_source(source)
 
     def node_gone(self) -> None:
         self.connected = False
         self.node = None
         self.gone = True
         self.push_update()
-        self._release()  # nothing arrives any more: the producers need not wait for this reader
+        self._flow.resume_all()  # nothing arrives any more: the producers need not wait for this reader
         if self._backlog:
             self._close_when_drained = True  # let the user read what was accepted
         else:
@@ -442,11 +440,11 @@ class DataPcb(Pcb):
 
     def _close_descriptor(self) -> None:
         self._backlog.clear()
-        self._release()
+        self._flow.clear()
         super()._close_descriptor()
 
 
-def attach(kernel: Kernel, proto: int, sock: socket.socket, channel: ServerChannel) -> Pcb:
+def attach(kernel: Kernel, proto: int, sock: socket.socket, channel: "Channel") -> Pcb:
     """socket(PF_NETGRAPH, SOCK_DGRAM, proto): NG_CONTROL makes a new socket node."""
     if proto == NG_CONTROL:
         node = kernel.make_node_common(SocketNode.type_name)
