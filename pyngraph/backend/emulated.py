@@ -34,7 +34,7 @@ import termios
 import threading
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
-from ..abi.constants import NG_CONTROL, NG_DATA, NG_NODESIZ, Errno
+from ..abi.constants import NG_CONTROL, NG_DATA, Errno
 from ..emulator import transport as wire
 from ..emulator.inprocess import default_kernel
 from ..emulator.rundir import default_socket, socket_path_problem
@@ -507,26 +507,10 @@ def _sg_data(addr: str, command: str) -> bytes:
 
 
 def _check_data_send(entry: _Socket, hook: Optional[str], size: int) -> None:
-    """ng_socket's checks of a data send (ngd_send and the socket layer), in FreeBSD's order."""
-    flags = entry.flags
-    if flags & wire.UPD_GONE:
-        raise _error(Errno.EPIPE, "sendto", hook, "the socket node was shut down")
-    if size > entry.maxdgram:
-        raise _error(Errno.EMSGSIZE, "sendto", hook, f"larger than net.graph.maxdgram ({entry.maxdgram})")
-    if hook is None and not flags & wire.UPD_CONNECTED:
-        raise _error(Errno.EDESTADDRREQ, "sendto", hook, "send() needs a node with exactly one hook")
-    if not flags & wire.UPD_ATTACHED:
-        raise _error(Errno.ENOTCONN, "sendto", hook, "data socket not connected to a node")
-    if hook is not None and len(hook) + 1 > NG_NODESIZ:
-        raise _error(Errno.EINVAL, "sendto", hook, "address too long")
-    if not hook:
-        if len(entry.hooks) != 1:
-            raise _error(Errno.EDESTADDRREQ, "sendto", hook, "no hook named and not exactly one hook")
-        return
-    if len(hook) + 1 >= NG_NODESIZ:
-        raise _error(Errno.EINVAL, "sendto", hook, "hook name too long to address")
-    if hook not in entry.hooks:
-        raise _error(Errno.EHOSTUNREACH, "sendto", hook, "no such hook")
+    """Raise ng_socket's refusal of a data send (:func:`~pyngraph.emulator.transport.send_refusal`)."""
+    refusal = wire.send_refusal(entry.flags, entry.hooks, hook, size, entry.maxdgram)
+    if refusal is not None:
+        raise _error(refusal[0], "sendto", hook, refusal[1])
 
 
 _transports: Dict[Optional[str], EmulatedTransport] = {}

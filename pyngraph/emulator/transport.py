@@ -25,9 +25,9 @@ from __future__ import annotations
 import array
 import socket
 import struct
-from typing import Dict, Iterable, List, Tuple
+from typing import Collection, Dict, Iterable, List, Optional, Tuple
 
-from ..abi.constants import Errno
+from ..abi.constants import NG_NODESIZ, Errno
 
 SOCKBUF = 106496  # SO_SNDBUF for every connection (Linux doubles it): bounds each queue
 MAX_FRAME = 65535 + 256  # largest framed datagram (a 64 KiB packet from a ksocket)
@@ -99,6 +99,37 @@ def update(flags: int, hooks: Iterable[str]) -> bytes:
 def parse_update(buf: bytes) -> Tuple[int, List[str]]:
     body = buf[2:]
     return buf[1], [h.decode("latin-1") for h in body.split(b"\0")] if body else []
+
+
+def send_refusal(flags: int, hooks: Collection[str], hook: Optional[str], size: int,
+                 maxdgram: int) -> Optional[Tuple[int, str]]:
+    """ng_socket's checks of a data send, in FreeBSD's order: ``(FreeBSD errno, reason)``, or None.
+
+    ``flags`` are the UPD_* state of the data socket, ``hooks`` its node's
+    hook names, ``hook`` the address (None: send() without one).  The socket
+    layer's first (``sosend_dgram``: EPIPE, EMSGSIZE, EDESTADDRREQ, ENOTCONN),
+    then ``ngd_send``'s (address length, exactly one hook, the hook exists).
+    The client runs them before it sends; the kernel again on what it reads.
+    """
+    if flags & UPD_GONE:
+        return Errno.EPIPE, "the socket node was shut down"
+    if size > maxdgram:
+        return Errno.EMSGSIZE, f"larger than net.graph.maxdgram ({maxdgram})"
+    if hook is None and not flags & UPD_CONNECTED:
+        return Errno.EDESTADDRREQ, "send() needs a node with exactly one hook"
+    if not flags & UPD_ATTACHED:
+        return Errno.ENOTCONN, "data socket not connected to a node"
+    if hook is not None and len(hook) + 1 > NG_NODESIZ:
+        return Errno.EINVAL, "address too long"
+    if not hook:
+        if len(hooks) != 1:
+            return Errno.EDESTADDRREQ, "no hook named and not exactly one hook"
+        return None
+    if len(hook) + 1 >= NG_NODESIZ:
+        return Errno.EINVAL, "hook name too long to address"
+    if hook not in hooks:
+        return Errno.EHOSTUNREACH, "no such hook"
+    return None
 
 
 def seqpacket_pair() -> Tuple[socket.socket, socket.socket]:

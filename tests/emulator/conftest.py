@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import select
-from typing import Callable, Iterator, List, Optional, Tuple
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -16,6 +22,28 @@ from pyngraph.abi.constants import (
 from pyngraph.emulator.kernel import Kernel
 
 G = NGM_GENERIC_COOKIE
+
+
+@contextlib.contextmanager
+def running_daemon(tmp_path: Path, env: Optional[Dict[str, str]] = None) -> Iterator[str]:
+    """A pyngraph-emud on a socket in ``tmp_path`` (``env``: extra environment); its path."""
+    path = str(tmp_path / "emud.sock")
+    proc = subprocess.Popen([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", path],
+                            stdout=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})))
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == f"pyngraph-emud: listening on {path}"
+        yield path
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert not os.path.exists(path)
+
+
+@pytest.fixture
+def start_daemon(tmp_path: Path) -> Callable[..., "contextlib.AbstractContextManager[str]"]:
+    """``start_daemon(env=None)``: a context giving the path of a daemon running meanwhile."""
+    return lambda env=None: running_daemon(tmp_path, env)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -44,18 +43,9 @@ CLIENT_B = textwrap.dedent("""
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[str]:
-    path = str(tmp_path / "emud.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", path],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == f"pyngraph-emud: listening on {path}"
+def daemon(start_daemon) -> Iterator[str]:
+    with start_daemon() as path:
         yield path
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-    assert not os.path.exists(path)
 
 
 def client(script: str, path: str) -> subprocess.Popen:

@@ -9,11 +9,6 @@ kernel's ``maxdgram`` (PYNGRAPH_MAXDGRAM), fixed per socket when it opens.
 from __future__ import annotations
 
 import errno
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -64,19 +59,10 @@ def test_a_raised_maxdgram_lets_larger_sends_through(kernel: Kernel, make_sock: 
 
 
 @pytest.fixture
-def daemon_maxdgram(tmp_path: Path) -> Iterator[str]:
+def daemon_maxdgram(start_daemon) -> Iterator[str]:
     """A daemon started with PYNGRAPH_MAXDGRAM=30000."""
-    path = str(tmp_path / "emud.sock")
-    env = dict(os.environ, PYNGRAPH_MAXDGRAM="30000")
-    proc = subprocess.Popen([sys.executable, "-m", "pyngraph.emulator.daemon", "--socket", path],
-                            stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == f"pyngraph-emud: listening on {path}"
+    with start_daemon({"PYNGRAPH_MAXDGRAM": "30000"}) as path:
         yield path
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
 
 
 def test_the_daemon_tells_its_clients_its_maxdgram(daemon_maxdgram: str) -> None:

@@ -30,7 +30,7 @@ from ..kernel import Kernel, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags
 from ..path import resolve
 from ..sockbuf import SIZEOF_SOCKADDR_NG, SockBuf
-from ..transport import UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, frame, update
+from ..transport import UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, frame, send_refusal, update
 
 if TYPE_CHECKING:
     from ..channel import Channel
@@ -319,19 +319,17 @@ class DataPcb(Pcb):
         node = self.node
         if node is None:
             return 0
-        if len(payload) > self.maxdgram:  # the client library refuses these; a raw write is dropped
-            log.debug("%s: dropped a %d-byte packet written past the library (EMSGSIZE)",
-                      node.path, len(payload))
-            return 0
-        if not addr or addr[0] == 0:
-            if len(node.hooks) != 1:
-                return 0
-            hook: Optional[Hook] = next(iter(node.hooks.values()))
+        if not addr:
+            name = None  # send(): no address at all
         else:
             end = addr.find(b"\0")
-            hook = node.hooks.get((addr if end < 0 else addr[:end]).decode("latin-1"))
-        if hook is None:
+            name = (addr if end < 0 else addr[:end]).decode("latin-1")
+        refusal = send_refusal(self.flags(), node.hooks, name, len(payload), self.maxdgram)
+        if refusal is not None:  # the client library refuses these; a raw write is dropped
+            log.debug("%s: dropped a %d-byte packet written past the library (%s)",
+                      node.path, len(payload), refusal[1])
             return 0
+        hook = node.hooks[name] if name else next(iter(node.hooks.values()))
         return self.kernel.send_data(hook, payload)
 
     def connect(self, sg_data: bytes) -> None:
@@ -349,12 +347,14 @@ class DataPcb(Pcb):
         self.node = node
         self.push_update()
 
+    def flags(self) -> int:
+        """The socket's state as the client sees it (UPD_* bits)."""
+        return ((UPD_ATTACHED if self.node is not None else 0) | (UPD_GONE if self.gone else 0)
+                | (UPD_CONNECTED if self.connected else 0))
+
     def push_update(self) -> None:
         node = self.node
-        flags = (UPD_ATTACHED if node is not None else 0) | (UPD_GONE if self.gone else 0)
-        if self.connected:
-            flags |= UPD_CONNECTED
-        self.channel.push(update(flags, node.hooks if node is not None else ()))
+        self.channel.push(update(self.flags(), node.hooks if node is not None else ()))
 
     def deliver(self, data: bytes, sa_len: int, length: int) -> int:
         """``ngs_rcvdata``: append one framed packet, or refuse it with ENOBUFS when it does not fit.
