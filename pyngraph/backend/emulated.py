@@ -130,51 +130,113 @@ def _timeout_of(value: Optional[float]) -> float:
 
 
 class _Socket:
-    """The user side of one netgraph socket: its descriptor, channel and (data) node state.
+    """The user side of one netgraph socket: its descriptor and (data) node state.
 
-    ``chan`` is the channel socket to a daemon; ``local`` the in-process
-    kernel's end of a local channel instead.
+    How a request reaches the kernel is the channel's business: :class:`_LocalSocket`
+    (the in-process kernel) or :class:`_DaemonSocket` (a connection to ``pyngraph-emud``).
     """
 
-    __slots__ = ("sock", "chan", "local", "proto", "lock", "flags", "hooks", "fd", "ino",
-                 "_pending", "timeout", "late", "maxdgram")
+    __slots__ = ("sock", "proto", "flags", "hooks", "fd", "ino", "maxdgram")
 
-    def __init__(self, sock: socket.socket, chan: Optional[socket.socket], proto: int,
-                 local: Optional[LocalChannel] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, sock: socket.socket, proto: int) -> None:
         self.sock = sock
-        self.timeout = timeout
-        self.late = 0  # statuses still owed to requests that timed out (skipped when they come)
-        self.chan = chan
-        self.local = local
         self.proto = proto
-        self.lock = threading.Lock()
         self.flags = 0
         self.hooks: List[str] = []
         self.maxdgram = 0  # net.graph.maxdgram, as the kernel said when the socket opened
         self.fd = sock.fileno()
         self.ino = os.fstat(self.fd).st_ino  # tells our descriptor from a reuse of its number
+
+    def request(self, op: int, body: bytes, command: str, addr: Optional[str] = None) -> bytes:
+        """One request on the channel; the body of the kernel's status, or its errno raised."""
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Bring the node state (flags, hooks) up to date before a data send."""
+
+    def deliver(self, sg: bytes, payload: bytes) -> bool:
+        """Hand a data send to the kernel directly; False: it must go through the descriptor."""
+        return False
+
+    def daemon_gone(self) -> bool:
+        """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
+        return False
+
+    def release(self) -> None:
+        """Close the channel after the kernel has closed the socket."""
+
+    def abandon(self) -> None:
+        """The user closed the descriptor behind our back: never close its (reused) number."""
+        self.sock.detach()
+
+    def closed_behind_our_back(self) -> bool:
+        """True when the user closed the descriptor with os.close() (its number may be reused)."""
+        try:
+            return os.fstat(self.fd).st_ino != self.ino
+        except OSError:
+            return True
+
+
+class _LocalSocket(_Socket):
+    """A socket of the in-process kernel: requests run on the caller's thread."""
+
+    __slots__ = ("channel",)
+
+    def __init__(self, sock: socket.socket, proto: int, channel: LocalChannel) -> None:
+        super().__init__(sock, proto)
+        self.channel = channel
+        channel.on_update = self.apply_update
+
+    def apply_update(self, data: bytes) -> None:
+        """A state update of the local channel (called by the kernel as it happens)."""
+        self.flags, self.hooks = wire.parse_update(data)
+
+    def request(self, op: int, body: bytes, command: str, addr: Optional[str] = None) -> bytes:
+        channel = self.channel
+        fbsd: int
+        reply: bytes
+        fbsd, reply = channel.kernel.call(channel.handle, op, body, [])
+        if fbsd:
+            raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
+        return reply
+
+    def deliver(self, sg: bytes, payload: bytes) -> bool:
+        """The node gets the packet on this thread, unless the descriptor holds earlier ones.
+
+        While the descriptor holds datagrams the kernel has not read (sends it
+        held back, or raw writes past the library), sends go through the
+        descriptor too, behind them, in order.
+        """
+        if _unread(self.fd):
+            return False
+        channel = self.channel
+        sent: bool = channel.kernel.call(channel.send_data, sg, payload)
+        return sent
+
+    def abandon(self) -> None:
+        super().abandon()
+        self.channel.kernel.call(self.channel.close)
+
+
+class _DaemonSocket(_Socket):
+    """A socket of a daemon's kernel: a request waits for the status on the channel."""
+
+    __slots__ = ("chan", "lock", "timeout", "late", "_pending")
+
+    def __init__(self, sock: socket.socket, chan: socket.socket, proto: int, timeout: float) -> None:
+        super().__init__(sock, proto)
+        self.chan = chan
+        self.lock = threading.Lock()
+        self.timeout = timeout
+        self.late = 0  # statuses still owed to requests that timed out (skipped when they come)
         self._pending: Optional[Callable[[int], List[Tuple[int, int]]]] = None  # the channel's poll(): updates waiting?
-        if chan is not None and proto == NG_DATA:
+        if proto == NG_DATA:
             poller = select.poll()
             poller.register(chan, select.POLLIN)
             self._pending = poller.poll
 
-    def apply_update(self, data: bytes) -> None:
-        """A state update of a local channel (called by the kernel)."""
-        self.flags, self.hooks = wire.parse_update(data)
-
     def request(self, op: int, body: bytes, command: str, addr: Optional[str] = None) -> bytes:
-        """One request on the channel; the body of the kernel's status, or its errno raised."""
-        local = self.local
-        if local is not None:
-            fbsd: int
-            reply: bytes
-            fbsd, reply = local.kernel.call(local.handle, op, body, [])
-            if fbsd:
-                raise _error(fbsd, command, addr, reply.decode("utf-8", "replace"))
-            return reply
         chan = self.chan
-        assert chan is not None
         with self.lock:
             try:
                 chan.send(bytes((op,)) + body)
@@ -185,7 +247,6 @@ class _Socket:
     def await_status(self, command: str, addr: Optional[str] = None) -> bytes:
         """Read the channel up to the status (applying updates on the way)."""
         chan = self.chan
-        assert chan is not None
         while True:
             try:
                 buf = _recv(chan, _CHAN_BUFSIZE)  # SO_RCVTIMEO bounds the wait
@@ -210,24 +271,17 @@ class _Socket:
             return reply
 
     def daemon_gone(self) -> bool:
-        """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
-        chan = self.chan
-        if chan is None:
-            return False
         poller = select.poll()
-        poller.register(chan, 0)  # a peer that closed shows as a hang-up, even with updates unread
+        poller.register(self.chan, 0)  # a peer that closed shows as a hang-up, even with updates unread
         return any(mask & (select.POLLHUP | select.POLLERR) for _, mask in poller.poll(0))
 
     def refresh(self) -> None:
         """Apply the state updates the kernel has sent since the last look."""
-        chan = self.chan
-        if chan is None:
-            return  # a local channel's updates are applied as they happen
         if self._pending is not None and not self._pending(0):
             return  # nothing new (cheaper than a failing non-blocking receive)
         while True:
             try:
-                buf = _recv(chan, _CHAN_BUFSIZE, socket.MSG_DONTWAIT)
+                buf = _recv(self.chan, _CHAN_BUFSIZE, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
@@ -237,20 +291,12 @@ class _Socket:
                 return
             self.flags, self.hooks = wire.parse_update(buf)
 
-    def closed_behind_our_back(self) -> bool:
-        """True when the user closed the descriptor with os.close() (its number may be reused)."""
-        try:
-            return os.fstat(self.fd).st_ino != self.ino
-        except OSError:
-            return True
+    def release(self) -> None:
+        self.chan.close()
 
     def abandon(self) -> None:
-        """The user closed the descriptor behind our back: never close its (reused) number."""
-        self.sock.detach()
-        if self.chan is not None:
-            self.chan.close()
-        if self.local is not None:
-            self.local.kernel.call(self.local.close)
+        super().abandon()
+        self.chan.close()
 
 
 class EmulatedTransport:
@@ -310,19 +356,34 @@ class EmulatedTransport:
         """Open a socket on the in-process kernel through a local channel."""
         kernel = self._kernel
         assert kernel is not None
-        channel = kernel.call(LocalChannel, kernel)
-        entry = _Socket(user, None, proto, channel)
-        channel.on_update = entry.apply_update
+        entry = _LocalSocket(user, proto, kernel.call(LocalChannel, kernel))
         fd = kernel_end.detach()
         try:
-            fbsd, reason = kernel.call(channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
+            fbsd, reason = kernel.call(entry.channel.handle, wire.OP_OPEN, bytes((proto,)), [fd])
         except BaseException:
             socket.close(fd)
             raise
         if fbsd:
-            kernel.call(channel.close)
+            kernel.call(entry.channel.close)
             raise _error(fbsd, "socket", detail=reason.decode("utf-8", "replace"))
         entry.maxdgram = wire.parse_opened(reason)
+        return entry
+
+    def _open_daemon(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:
+        """Open a socket on the daemon's kernel: a new channel carries the kernel's end to it."""
+        chan = self._channel()
+        entry = _DaemonSocket(user, chan, proto, self.timeout)
+        try:
+            with entry.lock:
+                try:
+                    wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
+                except OSError as exc:
+                    raise _channel_error(exc, chan, "socket", None) from None
+                kernel_end.close()
+                entry.maxdgram = wire.parse_opened(entry.await_status("socket"))
+        except BaseException:
+            chan.close()
+            raise
         return entry
 
     def _get(self, fd: int, command: str) -> _Socket:
@@ -337,34 +398,15 @@ class EmulatedTransport:
         if proto not in (NG_CONTROL, NG_DATA):
             raise _error(Errno.EPROTONOSUPPORT, command, detail=f"protocol {proto}")
         user, kernel_end = wire.seqpacket_pair()
-        if self.socket_path is None:
-            try:
+        try:
+            if self.socket_path is None:
                 entry = self._open_local(user, kernel_end, proto)
-            except BaseException:
-                kernel_end.close()
-                user.close()
-                raise
-        else:
-            try:
-                chan = self._channel()
-            except BaseException:
-                user.close()
-                kernel_end.close()
-                raise
-            entry = _Socket(user, chan, proto, timeout=self.timeout)
-            try:
-                with entry.lock:
-                    try:
-                        wire.send_fds(chan, bytes((wire.OP_OPEN, proto)), [kernel_end.fileno()])
-                    except OSError as exc:
-                        raise _channel_error(exc, chan, command, None) from None
-                    kernel_end.close()
-                    entry.maxdgram = wire.parse_opened(entry.await_status(command))
-            except BaseException:
-                kernel_end.close()
-                user.close()
-                chan.close()
-                raise
+            else:
+                entry = self._open_daemon(user, kernel_end, proto)
+        except BaseException:
+            kernel_end.close()
+            user.close()
+            raise
         fd = user.fileno()
         with self._lock:
             stale = [self._sockets.pop(fd)] if fd in self._sockets else []
@@ -402,11 +444,9 @@ class EmulatedTransport:
         if entry.proto == NG_CONTROL:
             entry.request(wire.OP_SEND, prefix + payload, "sendto", addr)
             return len(payload)
-        local = entry.local
-        if local is None:
-            entry.refresh()
+        entry.refresh()
         _check_data_send(entry, addr, len(payload))
-        if local is not None and self._send_local(entry, local, sg, payload):
+        if entry.deliver(sg, payload):
             return len(payload)
         try:
             entry.sock.send(prefix + payload, socket.MSG_DONTWAIT)  # the descriptor's framing
@@ -415,19 +455,6 @@ class EmulatedTransport:
         except OSError as exc:
             raise NetgraphError.from_host(exc.errno or errno.EPIPE, path=addr, command="sendto") from None
         return len(payload)
-
-    @staticmethod
-    def _send_local(entry: _Socket, local: LocalChannel, sg: bytes, payload: bytes) -> bool:
-        """Hand a data send to the in-process kernel; False: it must go through the descriptor.
-
-        While the descriptor holds datagrams the kernel has not read (sends it
-        held back, or raw writes past the library), sends go through the
-        descriptor too, behind them, in order.
-        """
-        if _unread(entry.fd):
-            return False
-        sent: bool = local.kernel.call(local.send_data, sg, payload)
-        return sent
 
     def recvfrom(self, fd: int, bufsize: int) -> Tuple[bytes, str]:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
@@ -469,8 +496,7 @@ class EmulatedTransport:
         except OSError:
             pass  # the kernel side is gone already
         entry.sock.close()
-        if entry.chan is not None:
-            entry.chan.close()
+        entry.release()
 
 
 _SWEEP_FIRST = 64
