@@ -103,17 +103,7 @@ def _imports(module: str) -> Set[str]:
     return found
 
 
-# Edges still to remove, each with its reason; the test fails once one is gone (drop it here).
-PENDING = {
-    ("pyngraph.api.noderef", "pyngraph.api.ksocket"): "NodeRef.ksocket() makes a KSocket (api/ is being reworked)",
-}
-
-GRAPH = {module: _imports(module) - {t for m, t in PENDING if m == module} for module in MODULES}
-
-
-def test_pending_edges_still_exist() -> None:
-    for module, target in PENDING:
-        assert target in _imports(module), f"{module} no longer imports {target}: remove it from PENDING"
+GRAPH = {module: _imports(module) for module in MODULES}
 
 
 def test_every_module_is_in_a_layer() -> None:

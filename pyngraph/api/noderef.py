@@ -99,9 +99,7 @@ class PathRef:
 
     def ksocket(self) -> "KSocket":
         """This node as a :class:`~.ksocket.KSocket` (refused if it is not a ksocket node)."""
-        from .ksocket import KSocket
-
-        return KSocket.attach(self.sock, self.path)
+        return self.sock.ksocket_at(self.path)
 
 
 class NodeRef(PathRef):

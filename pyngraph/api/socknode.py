@@ -248,6 +248,10 @@ class SockNode:
         node = self.mkpeer(path, "ksocket", hook, peerhook).info()
         return KSocket(self, node.id, hook if path in (".", ".:") else None)
 
+    def ksocket_at(self, path: str) -> KSocket:
+        """The node at ``path`` as a :class:`KSocket` (refused if it is not a ksocket node)."""
+        return KSocket.attach(self, path)
+
     # -- data -----------------------------------------------------------------------------
 
     def send(self, hook: Optional[str], data: bytes) -> None:
