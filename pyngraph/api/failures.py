@@ -14,6 +14,7 @@ from typing import List, Optional
 from ..abi.constants import Errno
 from ..backend.protocol import Backend
 from ..backend import get_backend
+from ..emulator.rundir import gone_text
 from ..errors import NetgraphError, NoSuchTypeError, UnavailableError
 
 
@@ -101,8 +102,7 @@ def daemon_gone(backend: Backend, fd: int, command: str, path: Optional[str]) ->
     daemon = check(fd) if check is not None else None
     if not daemon:
         return None
-    return NetgraphError.from_host(host_errno.ECONNRESET, f"pyngraph-emud at {daemon!r} has gone: the emulated "
-                                   "kernel and its nodes went with it", path=path, command=command)
+    return NetgraphError.from_host(host_errno.ECONNRESET, gone_text(daemon), path=path, command=command)
 
 
 __all__ = ["closed", "daemon_gone", "detail_of", "invalid", "no_such_type", "node_types_are_modules", "rename",

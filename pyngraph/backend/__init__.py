@@ -148,11 +148,11 @@ def emulator_gone() -> Optional[str]:
     path = getattr(getattr(_active, "transport", None), "socket_path", None)
     if not isinstance(path, str):
         return None
-    from ..emulator.rundir import daemon_pid
+    from ..emulator.rundir import daemon_pid, gone_text
 
     if daemon_pid(path) is not None:
         return None
-    return f"the pyngraph-emud daemon at {path} has gone away (it stopped or was stopped); its nodes are gone"
+    return gone_text(path)
 
 
 def describe_graph() -> str:

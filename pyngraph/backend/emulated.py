@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 from ..abi.constants import NG_CONTROL, NG_DATA, Errno
 from ..emulator import transport as wire
 from ..emulator.inprocess import default_kernel
-from ..emulator.rundir import default_socket, socket_path_problem
+from ..emulator.rundir import default_socket, gone_text, socket_path_problem
 from ..emulator.channel import LocalChannel
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
@@ -78,8 +78,7 @@ def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = ""
 def _gone(host_errno: int, command: str, addr: Optional[str]) -> UnavailableError:
     """The daemon closed our channel: it stopped (or was stopped) under us."""
     where = f"{command} {addr!r}" if addr is not None else command
-    return UnavailableError(host_errno, f"{where}: the pyngraph-emud daemon has gone away (it stopped or "
-                            "was stopped); its nodes are gone", path=addr, command=command)
+    return UnavailableError(host_errno, f"{where}: {gone_text(None)}", path=addr, command=command)
 
 
 def _channel_error(exc: OSError, chan: socket.socket, command: str, addr: Optional[str]) -> NetgraphError:

@@ -86,3 +86,9 @@ def socket_path_problem(path: str) -> Optional[str]:
     if not stat.S_ISSOCK(info.st_mode):
         return f"{path} exists and is not a socket: remove it or choose another path"
     return None
+
+
+def gone_text(path: Optional[str]) -> str:
+    """How every layer words a daemon that went away under its clients."""
+    where = f" at {path}" if path else ""
+    return f"the pyngraph-emud daemon{where} has gone away (it stopped or was stopped); its nodes are gone"
