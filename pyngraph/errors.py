@@ -10,33 +10,45 @@ from __future__ import annotations
 
 import errno as _host_errno
 import os
-from typing import Optional
+from typing import Dict, Optional
 
 from .fbsd_errno import Errno
 
 
+def _host_to_fbsd() -> Dict[int, int]:
+    """Host errno -> FreeBSD errno, by name (a host may have several names for a number:
+    EWOULDBLOCK, ENOTSUP ...; the first one FreeBSD also has wins)."""
+    table: Dict[int, int] = {}
+    for alias, number in vars(_host_errno).items():
+        if alias.startswith("E") and isinstance(number, int) and alias in Errno.__members__:
+            table.setdefault(number, int(Errno[alias]))
+    return table
+
+
+_HOST_TO_FBSD = _host_to_fbsd()
+_FBSD_TO_HOST = {int(e): int(getattr(_host_errno, e.name)) for e in Errno if hasattr(_host_errno, e.name)}
+
 
 def fbsd_to_host_errno(fbsd: int) -> int:
     """Translate a FreeBSD errno to the host's; unknown numbers raise ValueError."""
+    host = _FBSD_TO_HOST.get(fbsd)
+    if host is not None:
+        return host
     try:
         name = Errno(fbsd).name
     except ValueError:
         raise ValueError(f"{fbsd} is not a FreeBSD errno") from None
-    host = getattr(_host_errno, name, None)
-    if host is None:
-        raise ValueError(f"FreeBSD errno {name} ({fbsd}) has no equivalent on this host")
-    return int(host)
+    raise ValueError(f"FreeBSD errno {name} ({fbsd}) has no equivalent on this host")
 
 
 def host_to_fbsd_errno(host: int) -> int:
     """Translate a host errno to FreeBSD's; unknown numbers raise ValueError."""
+    fbsd = _HOST_TO_FBSD.get(host)
+    if fbsd is not None:
+        return fbsd
     name = _host_errno.errorcode.get(host)
     if name is None:
         raise ValueError(f"{host} is not an errno of this host")
-    # The host may have several names for one number (EWOULDBLOCK, ENOTSUP ...).
-    for alias, number in vars(_host_errno).items():
-        if number == host and alias.startswith("E") and alias in Errno.__members__:
-            return int(Errno[alias])
     raise ValueError(f"host errno {name} ({host}) has no FreeBSD equivalent")
 
 
