@@ -42,6 +42,7 @@ from .limits import LimitedChannel, LimitedKernel, Limits, PeerPolicy, peer_cred
 from .control import EX_CANTCREAT, Parser, refusal, seconds, status, stop, version
 from .nodes import register_all
 from .rundir import default_socket
+from .sockbuf import env_options
 
 log = logging.getLogger("pyngraph.emulator.daemon")
 
@@ -345,7 +346,8 @@ _LIMIT_HELP = {  # Limits field -> (kind, what it bounds, errno over it)
     "max_hooks": (_count, "hooks one client made", "ENOMEM"),
     "max_channels": (_count, "netgraph sockets one client has open", "EMFILE"),
     "max_queued": (_size, "socket-buffer bytes one client's sockets reserve", "ENOBUFS"),
-    "max_msg": (_size, "bytes of the largest control message, at most 20480", "EMSGSIZE"),
+    "max_msg": (_size, "bytes of the largest control message, at most net.graph.maxdgram (PYNGRAPH_MAXDGRAM)",
+                "EMSGSIZE"),
     "total_nodes": (_count, "nodes of the whole daemon", "ENOMEM"),
     "total_hooks": (_count, "hooks of the whole daemon", "ENOMEM"),
     "total_channels": (_count, "netgraph sockets of the whole daemon (lowered to fit the descriptor limit)",
@@ -359,11 +361,13 @@ def _limit_options(parser: argparse.ArgumentParser, defaults: Limits) -> None:
         flag = "--" + name.replace("_", "-")
         default = getattr(defaults, name)
         parser.add_argument(flag, type=kind, default=default, metavar="BYTES" if kind is _size else "N",
-                            help=f"{what}; 0: unlimited (default {default}); over it: {over}")
+                            help=f"{what}{'' if name == 'max_msg' else '; 0: unlimited'} (default {default}); "
+                                 f"over it: {over}")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    defaults = Limits()
+    maxdgram = env_options()[1]  # the kernel's net.graph.maxdgram: no message can be larger
+    defaults = Limits(max_msg=maxdgram)
     parser = Parser(prog="pyngraph-emud", description=__doc__.split("\n\n")[0])
     parser.add_argument("--socket", metavar="PATH",
                         help=f"AF_UNIX socket to listen on (default: this user's, {default_socket()})")
@@ -378,8 +382,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log kernel events to stderr")
     args = parser.parse_args(argv)
-    if not 0 < args.max_msg <= defaults.max_msg:
-        parser.error(f"--max-msg must be between 1 and {defaults.max_msg} bytes (netgraph's largest datagram)")
+    if not 0 < args.max_msg <= maxdgram:
+        parser.error(f"--max-msg must be between 1 and {maxdgram} bytes (net.graph.maxdgram; "
+                     "PYNGRAPH_MAXDGRAM raises it)")
     if args.group is not None:
         try:
             grp.getgrnam(args.group)

@@ -9,6 +9,9 @@ kernel's ``maxdgram`` (PYNGRAPH_MAXDGRAM), fixed per socket when it opens.
 from __future__ import annotations
 
 import errno
+import os
+import subprocess
+import sys
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -78,3 +81,17 @@ def test_the_daemon_tells_its_clients_its_maxdgram(daemon_maxdgram: str) -> None
     finally:
         lib.transport.close(ds)
         lib.transport.close(cs)
+
+
+def test_the_daemons_max_msg_is_bounded_by_its_maxdgram(tmp_path: Any) -> None:
+    """--max-msg can reach net.graph.maxdgram, not beyond: raising PYNGRAPH_MAXDGRAM raises the bound."""
+    def emud(max_msg: int, **env: str) -> "subprocess.CompletedProcess[str]":
+        return subprocess.run([sys.executable, "-m", "pyngraph.cli.emud", "--socket", str(tmp_path / "none.sock"),
+                               "--max-msg", str(max_msg), "--status"], capture_output=True, text=True,
+                              env={**os.environ, **env}, timeout=60)
+
+    over = emud(FREEBSD_MAXDGRAM + 1)
+    assert over.returncode == 64 and f"between 1 and {FREEBSD_MAXDGRAM} bytes" in over.stderr
+    raised = emud(FREEBSD_MAXDGRAM + 1, PYNGRAPH_MAXDGRAM="40000")
+    assert raised.returncode == 69, raised.stderr  # accepted: --status finds no daemon there
+    assert "--max-msg" not in raised.stderr
