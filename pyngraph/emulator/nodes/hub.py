@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable, Dict
+
 from ...abi.constants import NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, Errno
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
@@ -19,10 +21,14 @@ class HubNode(Node):
 
     def rcvmsg(self, item: MsgItem) -> Result:
         msg = item.msg
-        if msg.typecookie == NGM_HUB_COOKIE and msg.cmd == NGM_HUB_SET_PERSISTENT:
-            self.persistent = True  # no reply, and no way to clear it
-            return None
+        handler = _MESSAGES.get(msg.cmd) if msg.typecookie == NGM_HUB_COOKIE else None
+        if handler is not None:
+            return handler(self, item)
         raise fbsd_error(Errno.EINVAL, f"hub: unknown command {msg.cmd} of cookie {msg.typecookie}")
+
+    def _msg_set_persistent(self, item: MsgItem) -> Result:
+        self.persistent = True  # no reply, and no way to clear it
+        return None
 
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
         others = [h for h in self.hooks_newest_first() if h is not hook]
@@ -36,5 +42,10 @@ class HubNode(Node):
         if not self.hooks and self.valid and not self.persistent:
             self.rmnode_self()
 
+
+# ng_hub_rcvmsg's switch: each NGM_HUB_* command and its handler
+_MESSAGES: Dict[int, Callable[[HubNode, MsgItem], Result]] = {
+    NGM_HUB_SET_PERSISTENT: HubNode._msg_set_persistent,
+}
 
 NODE_TYPE = HubNode

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 from ...abi.constants import (
     NGM_FLOW_COOKIE, NGM_TEE_CLR_STATS, NGM_TEE_COOKIE, NGM_TEE_GET_STATS, NGM_TEE_GETCLR_STATS, Errno,
@@ -68,16 +68,10 @@ class TeeNode(Node):
     def rcvmsg(self, item: MsgItem) -> Result:
         msg = item.msg
         if msg.typecookie == NGM_TEE_COOKIE:
-            if msg.cmd not in (NGM_TEE_GET_STATS, NGM_TEE_CLR_STATS, NGM_TEE_GETCLR_STATS):
+            handler = _MESSAGES.get(msg.cmd)
+            if handler is None:
                 raise fbsd_error(Errno.EINVAL, f"tee: unknown command {msg.cmd}")
-            if msg.cmd != NGM_TEE_CLR_STATS:
-                body = b"".join(_HOOKSTAT.pack(*(v & _MASK for v in self.stats[s])) for s in SLOTS)
-                error = self.respond(item, body)
-                if error:
-                    return error
-            if msg.cmd != NGM_TEE_GET_STATS:
-                self.stats = {slot: [0, 0, 0, 0] for slot in SLOTS}
-            return None
+            return handler(self, item)
         if msg.typecookie == NGM_FLOW_COOKIE:
             arrived = item.lasthook
             if arrived is not None and arrived.name in ("left", "right"):
@@ -86,6 +80,17 @@ class TeeNode(Node):
                     return self.forward_msg(dest, item)
             return None
         raise fbsd_error(Errno.EINVAL, f"tee: foreign cookie {msg.typecookie}")
+
+    def _msg_stats(self, item: MsgItem) -> Result:
+        """GET_STATS replies, CLR_STATS clears, GETCLR_STATS does both."""
+        if item.msg.cmd != NGM_TEE_CLR_STATS:
+            body = b"".join(_HOOKSTAT.pack(*(v & _MASK for v in self.stats[s])) for s in SLOTS)
+            error = self.respond(item, body)
+            if error:
+                return error
+        if item.msg.cmd != NGM_TEE_GET_STATS:
+            self.stats = {slot: [0, 0, 0, 0] for slot in SLOTS}
+        return None
 
     def close(self) -> None:
         left, right = self.hooks.get("left"), self.hooks.get("right")
@@ -96,5 +101,12 @@ class TeeNode(Node):
         if not self.hooks and self.valid:
             self.rmnode_self()
 
+
+# ng_tee_rcvmsg's switch: each NGM_TEE_* command and its handler
+_MESSAGES: Dict[int, Callable[[TeeNode, MsgItem], Result]] = {
+    NGM_TEE_GET_STATS: TeeNode._msg_stats,
+    NGM_TEE_CLR_STATS: TeeNode._msg_stats,
+    NGM_TEE_GETCLR_STATS: TeeNode._msg_stats,
+}
 
 NODE_TYPE = TeeNode
