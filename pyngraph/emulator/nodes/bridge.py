@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import struct
 import time
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
 from ...abi.constants import (
     NG_BRIDGE_HOOK_LINK_PREFIX, NG_BRIDGE_HOOK_UPLINK_PREFIX, NG_HOOKSIZ, NGM_BRIDGE_CLR_STATS,
@@ -253,53 +253,79 @@ class BridgeNode(Node):
         msg = item.msg
         if msg.typecookie != NGM_BRIDGE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"bridge: unknown cookie {msg.typecookie}")
-        cmd, arg = msg.cmd, bytes(msg.data)
-        now = time.monotonic()
-        if cmd == NGM_BRIDGE_GET_CONFIG:
-            return self.respond(item, bytes(ng_bridge_config(
-                self.debug_level, self.loop_timeout, self.max_staleness, self.min_stable_age)))
-        if cmd == NGM_BRIDGE_SET_CONFIG:
-            if len(arg) != CONFIG_SIZE:
-                raise fbsd_error(Errno.EINVAL, f"bridge: setconfig wants {CONFIG_SIZE} bytes")
-            conf = ng_bridge_config.from_buffer_copy(arg)
-            self.debug_level, self.loop_timeout = conf.debugLevel, conf.loopTimeout
-            self.max_staleness, self.min_stable_age = conf.maxStaleness, conf.minStableAge
-            return None
-        if cmd == NGM_BRIDGE_RESET:
-            self._remove_hosts(None)
-            for hook in self.hooks.values():
-                hook.private.muted_until = 0.0
-                hook.private.stats = [0] * 14
-            return None
-        if cmd in (NGM_BRIDGE_GET_STATS, NGM_BRIDGE_CLR_STATS, NGM_BRIDGE_GETCLR_STATS):
-            if len(arg) != _U32.size:
-                raise fbsd_error(Errno.EINVAL, "bridge: the link number is a 32-bit integer")
-            link = self._link_by_number(arg)
-            error = 0
-            if cmd != NGM_BRIDGE_CLR_STATS:
-                error = self.respond(item, bytes(ng_bridge_link_stats(*(v & _MASK for v in link.stats))))
-            if cmd != NGM_BRIDGE_GET_STATS:
-                link.stats = [0] * 14
-            return error
-        if cmd == NGM_BRIDGE_GET_TABLE:
-            self._expire(now)
-            table = [bytes(ng_bridge_hostent((ctypes.c_uint8 * 6)(*addr), host.link.hook.name.encode()[:NG_HOOKSIZ],
-                                             self._age(host, now), min(int(now - host.heard), 0xFFFF)))
-                     for addr, host in self.hosts.items()]
-            return self.respond(item, _U32.pack(len(table)) + b"".join(table))
-        if cmd == NGM_BRIDGE_SET_PERSISTENT:
-            self.persistent = True
-            return None
-        if cmd == NGM_BRIDGE_MOVE_HOST:
-            if len(arg) < MOVE_HOST_SIZE:
-                raise fbsd_error(Errno.EINVAL, f"bridge: movehost wants {MOVE_HOST_SIZE} bytes")
-            mh = ng_bridge_move_host.from_buffer_copy(arg[:MOVE_HOST_SIZE])
-            addr, name = bytes(mh.addr), mh.hook.decode("latin-1")
-            target: Optional[Hook] = item.lasthook if not name else self.hooks.get(name)
-            if target is None or target.node is not self:
-                raise fbsd_error(Errno.ENOENT, f"bridge: no hook {name!r}")
-            return self._put(addr, target.private, now) or None
-        raise fbsd_error(Errno.EINVAL, f"bridge: unknown command {cmd}")
+        handler = _MESSAGES.get(msg.cmd)
+        if handler is None:
+            raise fbsd_error(Errno.EINVAL, f"bridge: unknown command {msg.cmd}")
+        return handler(self, item)
 
+    def _msg_get_config(self, item: MsgItem) -> Result:
+        return self.respond(item, bytes(ng_bridge_config(
+            self.debug_level, self.loop_timeout, self.max_staleness, self.min_stable_age)))
+
+    def _msg_set_config(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
+        if len(arg) != CONFIG_SIZE:
+            raise fbsd_error(Errno.EINVAL, f"bridge: setconfig wants {CONFIG_SIZE} bytes")
+        conf = ng_bridge_config.from_buffer_copy(arg)
+        self.debug_level, self.loop_timeout = conf.debugLevel, conf.loopTimeout
+        self.max_staleness, self.min_stable_age = conf.maxStaleness, conf.minStableAge
+        return None
+
+    def _msg_reset(self, item: MsgItem) -> Result:
+        self._remove_hosts(None)
+        for hook in self.hooks.values():
+            hook.private.muted_until = 0.0
+            hook.private.stats = [0] * 14
+        return None
+
+    def _msg_stats(self, item: MsgItem) -> Result:
+        """GET_STATS replies, CLR_STATS clears, GETCLR_STATS does both, for the link numbered."""
+        cmd, arg = item.msg.cmd, bytes(item.msg.data)
+        if len(arg) != _U32.size:
+            raise fbsd_error(Errno.EINVAL, "bridge: the link number is a 32-bit integer")
+        link = self._link_by_number(arg)
+        error = 0
+        if cmd != NGM_BRIDGE_CLR_STATS:
+            error = self.respond(item, bytes(ng_bridge_link_stats(*(v & _MASK for v in link.stats))))
+        if cmd != NGM_BRIDGE_GET_STATS:
+            link.stats = [0] * 14
+        return error
+
+    def _msg_get_table(self, item: MsgItem) -> Result:
+        now = time.monotonic()
+        self._expire(now)
+        table = [bytes(ng_bridge_hostent((ctypes.c_uint8 * 6)(*addr), host.link.hook.name.encode()[:NG_HOOKSIZ],
+                                         self._age(host, now), min(int(now - host.heard), 0xFFFF)))
+                 for addr, host in self.hosts.items()]
+        return self.respond(item, _U32.pack(len(table)) + b"".join(table))
+
+    def _msg_set_persistent(self, item: MsgItem) -> Result:
+        self.persistent = True
+        return None
+
+    def _msg_move_host(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
+        if len(arg) < MOVE_HOST_SIZE:
+            raise fbsd_error(Errno.EINVAL, f"bridge: movehost wants {MOVE_HOST_SIZE} bytes")
+        mh = ng_bridge_move_host.from_buffer_copy(arg[:MOVE_HOST_SIZE])
+        addr, name = bytes(mh.addr), mh.hook.decode("latin-1")
+        target: Optional[Hook] = item.lasthook if not name else self.hooks.get(name)
+        if target is None or target.node is not self:
+            raise fbsd_error(Errno.ENOENT, f"bridge: no hook {name!r}")
+        return self._put(addr, target.private, time.monotonic()) or None
+
+
+# ng_bridge_rcvmsg's switch: each NGM_BRIDGE_* command and its handler
+_MESSAGES: Dict[int, Callable[[BridgeNode, MsgItem], Result]] = {
+    NGM_BRIDGE_GET_CONFIG: BridgeNode._msg_get_config,
+    NGM_BRIDGE_SET_CONFIG: BridgeNode._msg_set_config,
+    NGM_BRIDGE_RESET: BridgeNode._msg_reset,
+    NGM_BRIDGE_GET_STATS: BridgeNode._msg_stats,
+    NGM_BRIDGE_CLR_STATS: BridgeNode._msg_stats,
+    NGM_BRIDGE_GETCLR_STATS: BridgeNode._msg_stats,
+    NGM_BRIDGE_GET_TABLE: BridgeNode._msg_get_table,
+    NGM_BRIDGE_SET_PERSISTENT: BridgeNode._msg_set_persistent,
+    NGM_BRIDGE_MOVE_HOST: BridgeNode._msg_move_host,
+}
 
 NODE_TYPE = BridgeNode

@@ -11,7 +11,7 @@ import fcntl
 import logging
 import socket
 import struct
-from typing import List
+from typing import Callable, Dict, List
 
 from ...abi.constants import (
     AF_INET, AF_INET6, ETHER_ADDR_LEN, IFNAMSIZ, NG_EIFACE_EIFACE_NAME, NG_EIFACE_HOOK_ETHER,
@@ -117,17 +117,31 @@ class EifaceNode(netif.DeviceNode):
             return None
         if msg.typecookie != NGM_EIFACE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"eiface: unknown cookie {msg.typecookie}")
-        if msg.cmd == NGM_EIFACE_SET:
-            if len(msg.data) != ETHER_ADDR_LEN:
-                raise fbsd_error(Errno.EINVAL, f"eiface: set wants {ETHER_ADDR_LEN} bytes")
-            netif.set_hwaddr(self.ifname, bytes(msg.data))
-            return None
-        if msg.cmd == NGM_EIFACE_GET_IFNAME:
-            return self.respond(item, self.ifname_reply())
-        if msg.cmd == NGM_EIFACE_GET_IFADDRS:
-            link = link_sockaddr(self.ifname, netif.ifindex(self.ifname), netif.get_hwaddr(self.ifname))
-            return self.respond(item, link + b"".join(inet_addresses(self.ifname)))
-        raise fbsd_error(Errno.EINVAL, f"eiface: unknown command {msg.cmd}")
+        handler = _MESSAGES.get(msg.cmd)
+        if handler is None:
+            raise fbsd_error(Errno.EINVAL, f"eiface: unknown command {msg.cmd}")
+        return handler(self, item)
 
+    def _msg_set(self, item: MsgItem) -> Result:
+        """SET: the interface's Ethernet address."""
+        if len(item.msg.data) != ETHER_ADDR_LEN:
+            raise fbsd_error(Errno.EINVAL, f"eiface: set wants {ETHER_ADDR_LEN} bytes")
+        netif.set_hwaddr(self.ifname, bytes(item.msg.data))
+        return None
+
+    def _msg_get_ifname(self, item: MsgItem) -> Result:
+        return self.respond(item, self.ifname_reply())
+
+    def _msg_get_ifaddrs(self, item: MsgItem) -> Result:
+        link = link_sockaddr(self.ifname, netif.ifindex(self.ifname), netif.get_hwaddr(self.ifname))
+        return self.respond(item, link + b"".join(inet_addresses(self.ifname)))
+
+
+# ng_eiface_rcvmsg's switch: each NGM_EIFACE_* command and its handler
+_MESSAGES: Dict[int, Callable[[EifaceNode, MsgItem], Result]] = {
+    NGM_EIFACE_SET: EifaceNode._msg_set,
+    NGM_EIFACE_GET_IFNAME: EifaceNode._msg_get_ifname,
+    NGM_EIFACE_GET_IFADDRS: EifaceNode._msg_get_ifaddrs,
+}
 
 NODE_TYPE = EifaceNode

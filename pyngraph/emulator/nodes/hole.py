@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from typing import Callable, Dict
 
 from ...abi.constants import (
     NG_HOOKSIZ, NGM_HOLE_CLR_STATS, NGM_HOLE_COOKIE, NGM_HOLE_GET_STATS, NGM_HOLE_GETCLR_STATS, Errno,
@@ -47,8 +48,14 @@ class HoleNode(Node):
         msg = item.msg
         if msg.typecookie != NGM_HOLE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"hole: foreign cookie {msg.typecookie}")
-        if msg.cmd not in (NGM_HOLE_GET_STATS, NGM_HOLE_CLR_STATS, NGM_HOLE_GETCLR_STATS):
+        handler = _MESSAGES.get(msg.cmd)
+        if handler is None:
             raise fbsd_error(Errno.EINVAL, f"hole: unknown command {msg.cmd}")
+        return handler(self, item)
+
+    def _msg_stats(self, item: MsgItem) -> Result:
+        """GET_STATS replies, CLR_STATS clears, GETCLR_STATS does both, for the hook named."""
+        msg = item.msg
         if len(msg.data) != NG_HOOKSIZ:
             raise fbsd_error(Errno.EINVAL, f"hole: arglen {len(msg.data)}, expected {NG_HOOKSIZ}")
         end = msg.data.find(b"\0")
@@ -68,5 +75,13 @@ class HoleNode(Node):
         if not self.hooks:
             self.rmnode_self()
 
+
+
+# ng_hole_rcvmsg's switch: each NGM_HOLE_* command and its handler
+_MESSAGES: Dict[int, Callable[[HoleNode, MsgItem], Result]] = {
+    NGM_HOLE_GET_STATS: HoleNode._msg_stats,
+    NGM_HOLE_CLR_STATS: HoleNode._msg_stats,
+    NGM_HOLE_GETCLR_STATS: HoleNode._msg_stats,
+}
 
 NODE_TYPE = HoleNode

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Dict
 
 from ...abi.constants import (
     NG_IFACE_HOOK_INET, NG_IFACE_HOOK_INET6, NG_IFACE_IFACE_NAME, NGM_FLOW_COOKIE, NGM_IFACE_BROADCAST,
@@ -74,16 +74,31 @@ class IfaceNode(netif.DeviceNode):
             return None  # link up/down: the TUN device's carrier follows its descriptor
         if msg.typecookie != NGM_IFACE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"iface: unknown cookie {msg.typecookie}")
-        if msg.cmd == NGM_IFACE_GET_IFNAME:
-            return self.respond(item, self.ifname_reply())
-        if msg.cmd == NGM_IFACE_GET_IFINDEX:
-            return self.respond(item, _U32.pack(netif.ifindex(self.ifname)))
-        if msg.cmd in (NGM_IFACE_POINT2POINT, NGM_IFACE_BROADCAST):
-            if netif.get_flags(self.ifname) & netif.IFF_UP:
-                raise fbsd_error(Errno.EBUSY, f"iface: {self.ifname} is up")
-            self.point2point = msg.cmd == NGM_IFACE_POINT2POINT
-            return None  # no reply (NG_RESPOND_MSG without a response)
-        raise fbsd_error(Errno.EINVAL, f"iface: unknown command {msg.cmd}")
+        handler = _MESSAGES.get(msg.cmd)
+        if handler is None:
+            raise fbsd_error(Errno.EINVAL, f"iface: unknown command {msg.cmd}")
+        return handler(self, item)
 
+    def _msg_get_ifname(self, item: MsgItem) -> Result:
+        return self.respond(item, self.ifname_reply())
+
+    def _msg_get_ifindex(self, item: MsgItem) -> Result:
+        return self.respond(item, _U32.pack(netif.ifindex(self.ifname)))
+
+    def _msg_set_mode(self, item: MsgItem) -> Result:
+        """POINT2POINT or BROADCAST: refused while the interface is up."""
+        if netif.get_flags(self.ifname) & netif.IFF_UP:
+            raise fbsd_error(Errno.EBUSY, f"iface: {self.ifname} is up")
+        self.point2point = item.msg.cmd == NGM_IFACE_POINT2POINT
+        return None  # no reply (NG_RESPOND_MSG without a response)
+
+
+# ng_iface_rcvmsg's switch: each NGM_IFACE_* command and its handler
+_MESSAGES: Dict[int, Callable[[IfaceNode, MsgItem], Result]] = {
+    NGM_IFACE_GET_IFNAME: IfaceNode._msg_get_ifname,
+    NGM_IFACE_GET_IFINDEX: IfaceNode._msg_get_ifindex,
+    NGM_IFACE_POINT2POINT: IfaceNode._msg_set_mode,
+    NGM_IFACE_BROADCAST: IfaceNode._msg_set_mode,
+}
 
 NODE_TYPE = IfaceNode

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
 from ...abi.constants import (
     NG_ONE2MANY_FAIL_MANUAL, NG_ONE2MANY_FAIL_NOTIFY, NG_ONE2MANY_HOOK_MANY_PREFIX, NG_ONE2MANY_HOOK_ONE,
@@ -134,35 +134,43 @@ class One2ManyNode(Node):
             return None
         if msg.typecookie != NGM_ONE2MANY_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"one2many: unknown cookie {msg.typecookie}")
-        arg = bytes(msg.data)
-        if msg.cmd == NGM_ONE2MANY_SET_CONFIG:
-            if len(arg) != CONFIG_SIZE:
-                raise fbsd_error(Errno.EINVAL, f"one2many: setconfig wants {CONFIG_SIZE} bytes")
-            conf = ng_one2many_config.from_buffer_copy(arg)
-            xmit, fail, enabled = conf.xmitAlg, conf.failAlg, bytes(conf.enabledLinks)
-            if xmit not in _XMIT or fail not in _FAIL:
-                raise fbsd_error(Errno.EINVAL, f"one2many: bad xmitAlg {xmit} or failAlg {fail}")
-            self.xmit_alg, self.fail_alg = xmit, fail
-            self.enabled = bytearray(int(b != 0) for b in enabled)
-            self._update_many()
-            return None
-        if msg.cmd == NGM_ONE2MANY_GET_CONFIG:
-            conf = ng_one2many_config(self.xmit_alg, self.fail_alg)
-            conf.enabledLinks[:] = self.enabled
-            return self.respond(item, bytes(conf))
-        if msg.cmd in (NGM_ONE2MANY_GET_STATS, NGM_ONE2MANY_CLR_STATS, NGM_ONE2MANY_GETCLR_STATS):
-            if len(arg) != _I32.size:
-                raise fbsd_error(Errno.EINVAL, "one2many: the link number is a 32-bit integer")
-            number = _I32.unpack(arg)[0]
-            if not NG_ONE2MANY_ONE_LINKNUM <= number < NG_ONE2MANY_MAX_LINKS:
-                raise fbsd_error(Errno.EINVAL, f"one2many: no link {number}")
-            error = 0
-            if msg.cmd != NGM_ONE2MANY_CLR_STATS:
-                error = self.respond(item, bytes(ng_one2many_link_stats(*(v & _MASK for v in self.stats[number]))))
-            if msg.cmd != NGM_ONE2MANY_GET_STATS:
-                self.stats[number] = [0] * 5
-            return error
-        raise fbsd_error(Errno.EINVAL, f"one2many: unknown command {msg.cmd}")
+        handler = _MESSAGES.get(msg.cmd)
+        if handler is None:
+            raise fbsd_error(Errno.EINVAL, f"one2many: unknown command {msg.cmd}")
+        return handler(self, item)
+
+    def _msg_set_config(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
+        if len(arg) != CONFIG_SIZE:
+            raise fbsd_error(Errno.EINVAL, f"one2many: setconfig wants {CONFIG_SIZE} bytes")
+        conf = ng_one2many_config.from_buffer_copy(arg)
+        xmit, fail, enabled = conf.xmitAlg, conf.failAlg, bytes(conf.enabledLinks)
+        if xmit not in _XMIT or fail not in _FAIL:
+            raise fbsd_error(Errno.EINVAL, f"one2many: bad xmitAlg {xmit} or failAlg {fail}")
+        self.xmit_alg, self.fail_alg = xmit, fail
+        self.enabled = bytearray(int(b != 0) for b in enabled)
+        self._update_many()
+        return None
+
+    def _msg_get_config(self, item: MsgItem) -> Result:
+        conf = ng_one2many_config(self.xmit_alg, self.fail_alg)
+        conf.enabledLinks[:] = self.enabled
+        return self.respond(item, bytes(conf))
+
+    def _msg_stats(self, item: MsgItem) -> Result:
+        """GET_STATS replies, CLR_STATS clears, GETCLR_STATS does both, for the link numbered."""
+        cmd, arg = item.msg.cmd, bytes(item.msg.data)
+        if len(arg) != _I32.size:
+            raise fbsd_error(Errno.EINVAL, "one2many: the link number is a 32-bit integer")
+        number = _I32.unpack(arg)[0]
+        if not NG_ONE2MANY_ONE_LINKNUM <= number < NG_ONE2MANY_MAX_LINKS:
+            raise fbsd_error(Errno.EINVAL, f"one2many: no link {number}")
+        error = 0
+        if cmd != NGM_ONE2MANY_CLR_STATS:
+            error = self.respond(item, bytes(ng_one2many_link_stats(*(v & _MASK for v in self.stats[number]))))
+        if cmd != NGM_ONE2MANY_GET_STATS:
+            self.stats[number] = [0] * 5
+        return error
 
     def disconnect(self, hook: Hook) -> None:
         number: int = hook.private
@@ -173,5 +181,15 @@ class One2ManyNode(Node):
         if not self.hooks and self.valid:
             self.rmnode_self()
 
+
+
+# ng_one2many_rcvmsg's switch: each NGM_ONE2MANY_* command and its handler
+_MESSAGES: Dict[int, Callable[[One2ManyNode, MsgItem], Result]] = {
+    NGM_ONE2MANY_SET_CONFIG: One2ManyNode._msg_set_config,
+    NGM_ONE2MANY_GET_CONFIG: One2ManyNode._msg_get_config,
+    NGM_ONE2MANY_GET_STATS: One2ManyNode._msg_stats,
+    NGM_ONE2MANY_CLR_STATS: One2ManyNode._msg_stats,
+    NGM_ONE2MANY_GETCLR_STATS: One2ManyNode._msg_stats,
+}
 
 NODE_TYPE = One2ManyNode

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
-from typing import TYPE_CHECKING, Deque, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Deque, Dict, Optional, Tuple
 
 from ...abi.constants import (
     NG_CONTROL, NG_DATA, NG_NODESIZ, NG_TYPESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
@@ -79,14 +79,16 @@ class SocketNode(Node):
         if self.control is None:
             raise fbsd_error(Errno.EINVAL, "socket node has no control socket")
         if msg.typecookie == NGM_SOCKET_COOKIE:
-            if msg.cmd == NGM_SOCK_CMD_NOLINGER:
-                self.nolinger = True
-            elif msg.cmd == NGM_SOCK_CMD_LINGER:
-                self.nolinger = False
-            else:
+            handler = _MESSAGES.get(msg.cmd)
+            if handler is None:
                 raise fbsd_error(Errno.EINVAL, f"unknown socket command {msg.cmd}")
-            return None
+            return handler(self, item)
         return self.control.pass_up(f"[{item.retaddr:x}]:".encode(), msg.encode())
+
+    def _msg_linger(self, item: MsgItem) -> Result:
+        """NOLINGER: the node goes when its last hook does; LINGER: it stays."""
+        self.nolinger = item.msg.cmd == NGM_SOCK_CMD_NOLINGER
+        return None
 
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
         if self.data is None:
@@ -460,6 +462,13 @@ def attach(kernel: Kernel, proto: int, sock: socket.socket, channel: "Channel") 
     sock.close()
     raise fbsd_error(Errno.EPROTONOSUPPORT, f"protocol {proto}", command="socket")
 
+
+
+# ngs_rcvmsg's switch: each NGM_SOCK_CMD_* command and its handler
+_MESSAGES: Dict[int, Callable[[SocketNode, MsgItem], Result]] = {
+    NGM_SOCK_CMD_NOLINGER: SocketNode._msg_linger,
+    NGM_SOCK_CMD_LINGER: SocketNode._msg_linger,
+}
 
 NODE_TYPE = SocketNode
 
