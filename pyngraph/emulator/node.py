@@ -47,7 +47,7 @@ user) exactly as netgraph's handler return value does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, TypeVar, Union
 
 from ..abi.constants import Errno
 from ..abi.message import NgMesg
@@ -104,6 +104,25 @@ class MsgItem(NamedTuple):
     msg: NgMesg
     retaddr: int
     lasthook: Optional[Hook] = None
+
+
+NodeT = TypeVar("NodeT", bound="Node")
+
+
+def run_command(node: NodeT, table: Mapping[int, Callable[[NodeT, MsgItem], Result]], item: MsgItem) -> Result:
+    """A node type's rcvmsg switch: the handler ``table`` has for the command, EINVAL for any other."""
+    handler = table.get(item.msg.cmd)
+    if handler is None:
+        raise fbsd_error(Errno.EINVAL, f"{node.type_name}: unknown command {item.msg.cmd}")
+    return handler(node, item)
+
+
+def argument(node: "Node", item: MsgItem, size: int) -> bytes:
+    """The message's argument, which must be exactly ``size`` bytes (EINVAL otherwise)."""
+    arg = bytes(item.msg.data)
+    if len(arg) != size:
+        raise fbsd_error(Errno.EINVAL, f"{node.type_name}: argument of {len(arg)} bytes, {size} expected")
+    return arg
 
 
 class Node:

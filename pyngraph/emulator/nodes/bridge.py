@@ -31,7 +31,7 @@ from ...abi.structs import (
 )
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -253,10 +253,7 @@ class BridgeNode(Node):
         msg = item.msg
         if msg.typecookie != NGM_BRIDGE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"bridge: unknown cookie {msg.typecookie}")
-        handler = _MESSAGES.get(msg.cmd)
-        if handler is None:
-            raise fbsd_error(Errno.EINVAL, f"bridge: unknown command {msg.cmd}")
-        return handler(self, item)
+        return run_command(self, _MESSAGES, item)
 
     def _msg_get_config(self, item: MsgItem) -> Result:
         return self.respond(item, bytes(ng_bridge_config(

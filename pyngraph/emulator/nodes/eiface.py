@@ -21,7 +21,7 @@ from ...abi.constants import (
 from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Result, Tags
+from ..node import Hook, MsgItem, Result, Tags, run_command
 
 log = logging.getLogger("pyngraph.emulator.eiface")
 
@@ -117,10 +117,7 @@ class EifaceNode(netif.DeviceNode):
             return None
         if msg.typecookie != NGM_EIFACE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"eiface: unknown cookie {msg.typecookie}")
-        handler = _MESSAGES.get(msg.cmd)
-        if handler is None:
-            raise fbsd_error(Errno.EINVAL, f"eiface: unknown command {msg.cmd}")
-        return handler(self, item)
+        return run_command(self, _MESSAGES, item)
 
     def _msg_set(self, item: MsgItem) -> Result:
         """SET: the interface's Ethernet address."""

@@ -26,7 +26,7 @@ import logging
 import socket
 import struct
 import weakref
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set, Tuple
 
 from ...abi.constants import (
     ETHER_ADDR_LEN, IFNAMSIZ, NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_ORPHAN,
@@ -39,7 +39,7 @@ from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
 from ..linux import host_error
-from ..node import Hook, MsgItem, Node, Result, Tag, Tags
+from ..node import Hook, MsgItem, Node, Result, Tag, Tags, argument, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -275,44 +275,55 @@ class EtherNode(Node):
         msg = item.msg
         if msg.typecookie != NGM_ETHER_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"ether: unknown cookie {msg.typecookie}")
-        cmd, arg = msg.cmd, bytes(msg.data)
-        if cmd == NGM_ETHER_GET_IFNAME:
-            return self.respond(item, self.ifname.encode()[:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0"))
-        if cmd == NGM_ETHER_GET_IFINDEX:
-            return self.respond(item, _U32.pack(netif.ifindex(self.ifname)))
-        if cmd == NGM_ETHER_GET_ENADDR:
-            return self.respond(item, netif.get_hwaddr(self.ifname))
-        if cmd == NGM_ETHER_GET_PROMISC:
-            return self.respond(item, _U32.pack(int(self.promisc)))
-        if cmd == NGM_ETHER_GET_AUTOSRC:
-            return self.respond(item, _U32.pack(int(self.autosrc)))
-        if cmd == NGM_ETHER_DETACH:
-            self._detach()
-            return None
-        size = _U32.size if cmd in (NGM_ETHER_SET_PROMISC, NGM_ETHER_SET_AUTOSRC) else ETHER_ADDR_LEN
-        if cmd not in (NGM_ETHER_SET_PROMISC, NGM_ETHER_SET_AUTOSRC, NGM_ETHER_SET_ENADDR,
-                       NGM_ETHER_ADD_MULTI, NGM_ETHER_DEL_MULTI):
-            raise fbsd_error(Errno.EINVAL, f"ether: unknown command {cmd}")
-        if len(arg) != size:
-            raise fbsd_error(Errno.EINVAL, f"ether: argument of {len(arg)} bytes, {size} expected")
-        if cmd == NGM_ETHER_SET_PROMISC:
-            want = _U32.unpack(arg)[0] != 0
-            if want != self.promisc:
-                netif.packet_promisc(self._open(), self.ifname, want)
-                self.promisc = want
-        elif cmd == NGM_ETHER_SET_AUTOSRC:
-            self.autosrc = _U32.unpack(arg)[0] != 0
-            _kernel_state(self.kernel).autosrc[self.ifname] = self.autosrc
-        elif cmd == NGM_ETHER_SET_ENADDR:
-            netif.set_hwaddr(self.ifname, arg)
-        elif cmd == NGM_ETHER_ADD_MULTI:
-            if arg in self.multi:
-                raise fbsd_error(Errno.EADDRINUSE, f"ether {self.ifname}: already a member")
-            netif.multi(self.ifname, arg, True)
-            self.multi.add(arg)
-        else:
-            netif.multi(self.ifname, arg, False)
-            self.multi.discard(arg)
+        return run_command(self, _MESSAGES, item)
+
+    def _msg_get_ifname(self, item: MsgItem) -> Result:
+        return self.respond(item, self.ifname.encode()[:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0"))
+
+    def _msg_get_ifindex(self, item: MsgItem) -> Result:
+        return self.respond(item, _U32.pack(netif.ifindex(self.ifname)))
+
+    def _msg_get_enaddr(self, item: MsgItem) -> Result:
+        return self.respond(item, netif.get_hwaddr(self.ifname))
+
+    def _msg_get_promisc(self, item: MsgItem) -> Result:
+        return self.respond(item, _U32.pack(int(self.promisc)))
+
+    def _msg_get_autosrc(self, item: MsgItem) -> Result:
+        return self.respond(item, _U32.pack(int(self.autosrc)))
+
+    def _msg_detach(self, item: MsgItem) -> Result:
+        self._detach()
+        return None
+
+    def _msg_set_promisc(self, item: MsgItem) -> Result:
+        want = _U32.unpack(argument(self, item, _U32.size))[0] != 0
+        if want != self.promisc:
+            netif.packet_promisc(self._open(), self.ifname, want)
+            self.promisc = want
+        return None
+
+    def _msg_set_autosrc(self, item: MsgItem) -> Result:
+        self.autosrc = _U32.unpack(argument(self, item, _U32.size))[0] != 0
+        _kernel_state(self.kernel).autosrc[self.ifname] = self.autosrc
+        return None
+
+    def _msg_set_enaddr(self, item: MsgItem) -> Result:
+        netif.set_hwaddr(self.ifname, argument(self, item, ETHER_ADDR_LEN))
+        return None
+
+    def _msg_add_multi(self, item: MsgItem) -> Result:
+        addr = argument(self, item, ETHER_ADDR_LEN)
+        if addr in self.multi:
+            raise fbsd_error(Errno.EADDRINUSE, f"ether {self.ifname}: already a member")
+        netif.multi(self.ifname, addr, True)
+        self.multi.add(addr)
+        return None
+
+    def _msg_del_multi(self, item: MsgItem) -> Result:
+        addr = argument(self, item, ETHER_ADDR_LEN)
+        netif.multi(self.ifname, addr, False)
+        self.multi.discard(addr)
         return None
 
     def disconnect(self, hook: Hook) -> None:
@@ -331,5 +342,22 @@ class EtherNode(Node):
             self.sock = None
         self.promisc = False
 
+
+
+
+# ng_ether_rcvmsg's switch: each NGM_ETHER_* command and its handler
+_MESSAGES: Dict[int, Callable[[EtherNode, MsgItem], Result]] = {
+    NGM_ETHER_GET_IFNAME: EtherNode._msg_get_ifname,
+    NGM_ETHER_GET_IFINDEX: EtherNode._msg_get_ifindex,
+    NGM_ETHER_GET_ENADDR: EtherNode._msg_get_enaddr,
+    NGM_ETHER_SET_ENADDR: EtherNode._msg_set_enaddr,
+    NGM_ETHER_GET_PROMISC: EtherNode._msg_get_promisc,
+    NGM_ETHER_SET_PROMISC: EtherNode._msg_set_promisc,
+    NGM_ETHER_GET_AUTOSRC: EtherNode._msg_get_autosrc,
+    NGM_ETHER_SET_AUTOSRC: EtherNode._msg_set_autosrc,
+    NGM_ETHER_ADD_MULTI: EtherNode._msg_add_multi,
+    NGM_ETHER_DEL_MULTI: EtherNode._msg_del_multi,
+    NGM_ETHER_DETACH: EtherNode._msg_detach,
+}
 
 NODE_TYPE = EtherNode

@@ -10,7 +10,7 @@ from ...abi.constants import (
 )
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
 _HOOKSTAT = struct.Struct("=QQ")  # struct ng_hole_hookstat: frames, octets
 
@@ -48,10 +48,7 @@ class HoleNode(Node):
         msg = item.msg
         if msg.typecookie != NGM_HOLE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"hole: foreign cookie {msg.typecookie}")
-        handler = _MESSAGES.get(msg.cmd)
-        if handler is None:
-            raise fbsd_error(Errno.EINVAL, f"hole: unknown command {msg.cmd}")
-        return handler(self, item)
+        return run_command(self, _MESSAGES, item)
 
     def _msg_stats(self, item: MsgItem) -> Result:
         """GET_STATS replies, CLR_STATS clears, GETCLR_STATS does both, for the hook named."""

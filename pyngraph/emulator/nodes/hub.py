@@ -7,7 +7,7 @@ from typing import Callable, Dict
 from ...abi.constants import NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, Errno
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
 
 class HubNode(Node):
@@ -21,10 +21,9 @@ class HubNode(Node):
 
     def rcvmsg(self, item: MsgItem) -> Result:
         msg = item.msg
-        handler = _MESSAGES.get(msg.cmd) if msg.typecookie == NGM_HUB_COOKIE else None
-        if handler is not None:
-            return handler(self, item)
-        raise fbsd_error(Errno.EINVAL, f"hub: unknown command {msg.cmd} of cookie {msg.typecookie}")
+        if msg.typecookie != NGM_HUB_COOKIE:
+            raise fbsd_error(Errno.EINVAL, f"hub: unknown cookie {msg.typecookie}")
+        return run_command(self, _MESSAGES, item)
 
     def _msg_set_persistent(self, item: MsgItem) -> Result:
         self.persistent = True  # no reply, and no way to clear it

@@ -23,7 +23,7 @@ from ...abi.constants import (
 from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Result, Tags
+from ..node import Hook, MsgItem, Result, Tags, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -74,10 +74,7 @@ class IfaceNode(netif.DeviceNode):
             return None  # link up/down: the TUN device's carrier follows its descriptor
         if msg.typecookie != NGM_IFACE_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"iface: unknown cookie {msg.typecookie}")
-        handler = _MESSAGES.get(msg.cmd)
-        if handler is None:
-            raise fbsd_error(Errno.EINVAL, f"iface: unknown command {msg.cmd}")
-        return handler(self, item)
+        return run_command(self, _MESSAGES, item)
 
     def _msg_get_ifname(self, item: MsgItem) -> Result:
         return self.respond(item, self.ifname_reply())

@@ -24,7 +24,7 @@ from ...abi.structs import ng_one2many_config, ng_one2many_link_stats
 from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -134,10 +134,7 @@ class One2ManyNode(Node):
             return None
         if msg.typecookie != NGM_ONE2MANY_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"one2many: unknown cookie {msg.typecookie}")
-        handler = _MESSAGES.get(msg.cmd)
-        if handler is None:
-            raise fbsd_error(Errno.EINVAL, f"one2many: unknown command {msg.cmd}")
-        return handler(self, item)
+        return run_command(self, _MESSAGES, item)
 
     def _msg_set_config(self, item: MsgItem) -> Result:
         arg = bytes(item.msg.data)

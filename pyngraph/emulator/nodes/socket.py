@@ -27,7 +27,7 @@ from ...abi.schema import text
 from ...abi.message import NgMesg
 from ..flow import FlowControl
 from ..kernel import Kernel, check, fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 from ..path import resolve
 from ..sockbuf import SIZEOF_SOCKADDR_NG, SockBuf
 from ..transport import UPD_ATTACHED, UPD_CONNECTED, UPD_GONE, frame, send_refusal, update
@@ -79,10 +79,7 @@ class SocketNode(Node):
         if self.control is None:
             raise fbsd_error(Errno.EINVAL, "socket node has no control socket")
         if msg.typecookie == NGM_SOCKET_COOKIE:
-            handler = _MESSAGES.get(msg.cmd)
-            if handler is None:
-                raise fbsd_error(Errno.EINVAL, f"unknown socket command {msg.cmd}")
-            return handler(self, item)
+            return run_command(self, _MESSAGES, item)
         return self.control.pass_up(f"[{item.retaddr:x}]:".encode(), msg.encode())
 
     def _msg_linger(self, item: MsgItem) -> Result:

@@ -10,7 +10,7 @@ from ...abi.constants import (
 )
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
-from ..node import Hook, MsgItem, Node, Result, Tags
+from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -68,10 +68,7 @@ class TeeNode(Node):
     def rcvmsg(self, item: MsgItem) -> Result:
         msg = item.msg
         if msg.typecookie == NGM_TEE_COOKIE:
-            handler = _MESSAGES.get(msg.cmd)
-            if handler is None:
-                raise fbsd_error(Errno.EINVAL, f"tee: unknown command {msg.cmd}")
-            return handler(self, item)
+            return run_command(self, _MESSAGES, item)
         if msg.typecookie == NGM_FLOW_COOKIE:
             arrived = item.lasthook
             if arrived is not None and arrived.name in ("left", "right"):

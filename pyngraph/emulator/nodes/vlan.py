@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
 from ...abi.constants import (
     NG_HOOKSIZ, NG_VLAN_HOOK_DOWNSTREAM, NG_VLAN_HOOK_NOMATCH, NGM_FLOW_COOKIE, NGM_VLAN_ADD_FILTER,
@@ -26,7 +26,7 @@ from ...abi.structs import ng_vlan_filter
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
 from ..netif import ETHERTYPE_VLAN, VLANTAG_COOKIE, VLANTAG_TYPE, send_msg_hook
-from ..node import Hook, MsgItem, Node, Result, Tag, Tags
+from ..node import Hook, MsgItem, Node, Result, Tag, Tags, argument, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -153,50 +153,58 @@ class VlanNode(Node):
             return None
         if msg.typecookie != NGM_VLAN_COOKIE:
             raise fbsd_error(Errno.EINVAL, f"vlan: unknown cookie {msg.typecookie}")
-        cmd, arg = msg.cmd, bytes(msg.data)
-        if cmd == NGM_VLAN_ADD_FILTER:
-            return self._add_filter(arg)
-        if cmd == NGM_VLAN_DEL_FILTER:
-            if len(arg) != NG_HOOKSIZ:
-                raise fbsd_error(Errno.EINVAL, f"vlan: delfilter wants a {NG_HOOKSIZ}-byte hook name")
-            named = self.hooks.get(arg.split(b"\0", 1)[0].decode("latin-1"))
-            if named is None or named.private is None:
-                raise fbsd_error(Errno.ENOENT, "vlan: no filter on that hook")
-            return self._drop_filter(named)
-        if cmd == NGM_VLAN_DEL_VID_FLT:
-            if len(arg) != _U16.size:
-                raise fbsd_error(Errno.EINVAL, "vlan: delvidflt wants a 16-bit VID")
-            vid = _U16.unpack(arg)[0]
-            if vid & ~EVL_VLID_MASK:
-                raise fbsd_error(Errno.EINVAL, f"vlan: VID {vid} out of range")
-            target = self.vlan_hook.get(vid)
-            if target is None or target.private is None:
-                raise fbsd_error(Errno.ENOENT, f"vlan: no filter for VID {vid}")
-            return self._drop_filter(target)
-        if cmd == NGM_VLAN_GET_TABLE:
-            return self.respond(item, self._table())
-        if cmd == NGM_VLAN_GET_DECAP:
-            return self.respond(item, _U32.pack(self.decap_enable))
-        if cmd == NGM_VLAN_GET_ENCAP:
-            return self.respond(item, _U32.pack(self.encap_enable))
-        if cmd == NGM_VLAN_GET_ENCAP_PROTO:
-            return self.respond(item, _U16.pack(self.encap_proto))
-        if cmd in (NGM_VLAN_SET_DECAP, NGM_VLAN_SET_ENCAP):
-            if len(arg) != _U32.size:
-                raise fbsd_error(Errno.EINVAL, "vlan: a 32-bit value is expected")
-            if cmd == NGM_VLAN_SET_DECAP:
-                self.decap_enable = _U32.unpack(arg)[0]
-            else:
-                self.encap_enable = _U32.unpack(arg)[0]
-            return None
-        if cmd == NGM_VLAN_SET_ENCAP_PROTO:
-            if len(arg) != _U16.size:
-                raise fbsd_error(Errno.EINVAL, "vlan: a 16-bit Ethernet type is expected")
-            self.encap_proto = _U16.unpack(arg)[0]
-            return None
-        raise fbsd_error(Errno.EINVAL, f"vlan: unknown command {cmd}")
+        return run_command(self, _MESSAGES, item)
 
-    def _add_filter(self, arg: bytes) -> Result:
+    def _msg_del_filter(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
+        if len(arg) != NG_HOOKSIZ:
+            raise fbsd_error(Errno.EINVAL, f"vlan: delfilter wants a {NG_HOOKSIZ}-byte hook name")
+        named = self.hooks.get(arg.split(b"\0", 1)[0].decode("latin-1"))
+        if named is None or named.private is None:
+            raise fbsd_error(Errno.ENOENT, "vlan: no filter on that hook")
+        return self._drop_filter(named)
+
+    def _msg_del_vid_flt(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
+        if len(arg) != _U16.size:
+            raise fbsd_error(Errno.EINVAL, "vlan: delvidflt wants a 16-bit VID")
+        vid = _U16.unpack(arg)[0]
+        if vid & ~EVL_VLID_MASK:
+            raise fbsd_error(Errno.EINVAL, f"vlan: VID {vid} out of range")
+        target = self.vlan_hook.get(vid)
+        if target is None or target.private is None:
+            raise fbsd_error(Errno.ENOENT, f"vlan: no filter for VID {vid}")
+        return self._drop_filter(target)
+
+    def _msg_get_table(self, item: MsgItem) -> Result:
+        return self.respond(item, self._table())
+
+    def _msg_get_decap(self, item: MsgItem) -> Result:
+        return self.respond(item, _U32.pack(self.decap_enable))
+
+    def _msg_get_encap(self, item: MsgItem) -> Result:
+        return self.respond(item, _U32.pack(self.encap_enable))
+
+    def _msg_get_encap_proto(self, item: MsgItem) -> Result:
+        return self.respond(item, _U16.pack(self.encap_proto))
+
+    def _msg_set_decap(self, item: MsgItem) -> Result:
+        self.decap_enable = _U32.unpack(argument(self, item, _U32.size))[0]
+        return None
+
+    def _msg_set_encap(self, item: MsgItem) -> Result:
+        self.encap_enable = _U32.unpack(argument(self, item, _U32.size))[0]
+        return None
+
+    def _msg_set_encap_proto(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
+        if len(arg) != _U16.size:
+            raise fbsd_error(Errno.EINVAL, "vlan: a 16-bit Ethernet type is expected")
+        self.encap_proto = _U16.unpack(arg)[0]
+        return None
+
+    def _msg_add_filter(self, item: MsgItem) -> Result:
+        arg = bytes(item.msg.data)
         if len(arg) != FILTER_SIZE:
             raise fbsd_error(Errno.EINVAL, f"vlan: addfilter wants {FILTER_SIZE} bytes")
         vf = ng_vlan_filter.from_buffer_copy(arg)
@@ -234,5 +242,21 @@ class VlanNode(Node):
                                                 (tag >> 12) & 1)))
         return _U32.pack(len(entries)) + b"".join(entries)
 
+
+
+
+# ng_vlan_rcvmsg's switch: each NGM_VLAN_* command and its handler
+_MESSAGES: Dict[int, Callable[[VlanNode, MsgItem], Result]] = {
+    NGM_VLAN_ADD_FILTER: VlanNode._msg_add_filter,
+    NGM_VLAN_DEL_FILTER: VlanNode._msg_del_filter,
+    NGM_VLAN_DEL_VID_FLT: VlanNode._msg_del_vid_flt,
+    NGM_VLAN_GET_TABLE: VlanNode._msg_get_table,
+    NGM_VLAN_GET_DECAP: VlanNode._msg_get_decap,
+    NGM_VLAN_SET_DECAP: VlanNode._msg_set_decap,
+    NGM_VLAN_GET_ENCAP: VlanNode._msg_get_encap,
+    NGM_VLAN_SET_ENCAP: VlanNode._msg_set_encap,
+    NGM_VLAN_GET_ENCAP_PROTO: VlanNode._msg_get_encap_proto,
+    NGM_VLAN_SET_ENCAP_PROTO: VlanNode._msg_set_encap_proto,
+}
 
 NODE_TYPE = VlanNode
