@@ -183,17 +183,19 @@ def test_ether_node_of_a_veth(sock: SockNode, netns) -> None:
     vx = Ether.attach(sock, "vx")
     assert vx.info().type == "ether" and vx.ifname() == "vx"
     assert vx.enaddr() in _link(spaces, ns, "vx")
-    assert vx.autosrc() and not vx.promisc()
+    assert not vx.autosrc() and not vx.promisc()  # ng_ether_attach zeroes both (M_ZERO)
     vx.set_promisc(True)
     assert "promiscuity 1" in _details(spaces, ns, "vx")
-    vx.set_autosrc(False)
-    assert not vx.autosrc()
+    vx.set_autosrc(True)
+    assert vx.autosrc()
     with pytest.raises(OSError) as bad:
         sock.mkpeer(".", "ether", "e", "lower")
     assert bad.value.errno == errno.EINVAL  # ether nodes are not made, only attached
     vx.shutdown()  # a reset: promiscuous mode off, the node found again
     assert "promiscuity 0" in _details(spaces, ns, "vx")
-    assert Ether.attach(sock, "vx").ifname() == "vx"
+    again = Ether.attach(sock, "vx")
+    assert again.ifname() == "vx"
+    assert again.autosrc() and not again.promisc()  # ng_ether_shutdown turns promisc off, keeps autosrc
     with pytest.raises(OSError) as gone:
         Ether.attach(sock, "nosuchif0").info()
     assert gone.value.errno == errno.ENOENT

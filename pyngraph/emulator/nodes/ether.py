@@ -123,7 +123,7 @@ class EtherNode(Node):
         self.ifname = ""
         self.sock: Optional[socket.socket] = None
         self.promisc = False
-        self.autosrc = True
+        self.autosrc = False  # ng_ether_attach zeroes its private data (M_ZERO): off until set
         self.multi: Set[bytes] = set()
         self.roles: Dict[str, Hook] = {}  # lower, upper, orphans -> hook ("divert" is lower)
         self.ifindex = 0
@@ -139,7 +139,7 @@ class EtherNode(Node):
         node = kernel.make_node_common(cls.type_name)
         assert isinstance(node, EtherNode)
         node.ifname = ifname
-        node.autosrc = _kernel_state(kernel).autosrc.get(ifname, True)
+        node.autosrc = _kernel_state(kernel).autosrc.get(ifname, False)
         try:
             kernel.name_node(node, node_name(ifname))
         except OSError:
