@@ -12,13 +12,13 @@ import logging
 import os
 import socket
 import struct
-from typing import TYPE_CHECKING, Optional, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from ..abi.constants import IFNAMSIZ, NGM_FLOW_COOKIE, NGM_LINK_IS_UP, Errno
 from ..abi.message import NgMesg
 from ..errors import NetgraphError
 from .linux import fbsd_error, host_error
-from .node import Hook, Node, Result
+from .node import Hook, Node, Result, Tag, Tags
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -34,15 +34,17 @@ IFF_UP, IFF_BROADCAST, IFF_POINTOPOINT, IFF_PROMISC, IFF_LOWER_UP = 0x1, 0x2, 0x
 ARPHRD_ETHER = 1
 ETH_P_ALL = 0x0003
 SOL_PACKET, PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP, PACKET_MR_PROMISC = 263, 1, 2, 1
-PACKET_OUTGOING = 4  # sll_pkttype of frames the host itself sent
+PACKET_OTHERHOST, PACKET_OUTGOING = 3, 4  # sll_pkttype: unicast to another host; sent by the host itself
 PI = struct.Struct("!HH")  # TUN packet information: flags, protocol (an Ethernet type)
 ETH_P_IP, ETH_P_IPV6 = 0x0800, 0x86DD
 PACKET_AUXDATA, TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 8, 0x10, 0x40
 AUXDATA = struct.Struct("=IIIHHHH")  # struct tpacket_auxdata
-ETHERTYPE_VLAN = 0x8100
+ETHERTYPE_VLAN, ETHERTYPE_QINQ = 0x8100, 0x88A8
 # A frame's out-of-band VLAN tag (FreeBSD's M_VLANTAG and m_pkthdr.ether_vtag) travels between
 # emulated nodes as an mbuf tag of this private cookie and type whose payload is the 16-bit tag.
 VLANTAG_COOKIE, VLANTAG_TYPE = 0x7079_6E67, 1
+EVL_VLID_MASK = 0x0FFF  # the VID bits of a tag
+_VTAG = struct.Struct("=H")
 _IFREQ_FLAGS = struct.Struct(f"{IFNAMSIZ}sH22x")
 _IFREQ_ADDR = struct.Struct(f"{IFNAMSIZ}sH6s16x")  # ifr_hwaddr: sa_family, sa_data[0:6]
 _PACKET_MREQ = struct.Struct("iHH8s")
@@ -313,3 +315,20 @@ def link_events(data: bytes) -> "list[Tuple[int, int, int]]":
             events.append((kind, index, flags))
         offset += (length + 3) & ~3
     return events
+
+
+def vlantag(value: int) -> Tag:
+    """A frame's out-of-band VLAN tag (M_VLANTAG with ``ether_vtag`` = ``value``) as an mbuf tag."""
+    return Tag(VLANTAG_COOKIE, VLANTAG_TYPE, _VTAG.pack(value))
+
+
+def split_tags(tags: Tags) -> Tuple[Optional[int], Tuple[Tag, ...]]:
+    """The out-of-band VLAN tag among ``tags`` (None: untagged) and the other tags."""
+    vtag: Optional[int] = None
+    rest: List[Tag] = []
+    for tag in tags:
+        if tag.cookie == VLANTAG_COOKIE and tag.type == VLANTAG_TYPE and len(tag.payload) == 2:
+            vtag = _VTAG.unpack(tag.payload)[0]
+        else:
+            rest.append(tag)
+    return vtag, tuple(rest)

@@ -13,7 +13,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -233,3 +233,57 @@ def test_ether_tells_lower_about_link_state(sock: SockNode, netns) -> None:
             assert (event.msg.typecookie, event.msg.cmd) == (NGM_FLOW_COOKIE, cmd)
     finally:
         sock.rmhook(".", "wire")
+
+
+_SEND_FRAMES = """
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for frame in sys.argv[2:]:
+    s.send(bytes.fromhex(frame))
+"""
+
+
+def _frames_on(sock: SockNode, hook: str, last: bytes) -> List[bytes]:
+    """Frames arriving on our ``hook`` up to the one carrying ``last``."""
+    seen = []
+    while not seen or last not in seen[-1]:
+        seen.append(sock.recv(timeout=20, hook=hook)[1])
+    return seen
+
+
+def test_ether_orphans_get_what_ether_demux_discards(sock: SockNode, netns) -> None:
+    """orphans: frames of protocols the stack has no handler for (RARP too); never IP/ARP/IPv6,
+    never a VID != 0 (vlan_input's), unicast to another host only when the interface is
+    promiscuous at the user's request; a priority tag (VID 0) is taken off first."""
+    spaces, ns, _ = netns
+    other = ns[:-1] + "y"
+    vx = Ether.attach(sock, "vx")
+    ours = bytes.fromhex(vx.enaddr().replace(":", ""))
+    src, elsewhere, bcast = bytes.fromhex("020000000001"), bytes.fromhex("020000000099"), b"\xff" * 6
+
+    def frame(dst: bytes, ethertype: int, mark: bytes, tci: Optional[int] = None) -> bytes:
+        vlan = struct.pack("!HH", 0x8100, tci) if tci is not None else b""
+        return dst + src + vlan + struct.pack("!H", ethertype) + mark.ljust(46, b".")
+
+    def send(*frames: bytes) -> None:
+        done = spaces.run(other, [sys.executable, "-c", _SEND_FRAMES, "vy", *(f.hex() for f in frames)])
+        assert done.returncode == 0, done.stderr
+
+    sock.connect(".", vx, "o", "orphans")
+    try:
+        send(frame(ours, 0x88B5, b"local-protocol"), frame(bcast, 0x8035, b"rarp"),
+             frame(ours, 0x0800, b"ip"), frame(bcast, 0x0806, b"arp"), frame(ours, 0x86DD, b"ipv6"),
+             frame(ours, 0x88B5, b"vid-5", tci=5), frame(ours, 0x88B5, b"priority-only", tci=0x6000),
+             frame(elsewhere, 0x88B5, b"other-host"), frame(ours, 0x88B5, b"end-1"))
+        got = _frames_on(sock, "o", b"end-1")
+        marks = [f[14:].rstrip(b".") for f in got]
+        assert marks == [b"local-protocol", b"rarp", b"priority-only", b"end-1"], marks
+        assert got[2] == frame(ours, 0x88B5, b"priority-only")  # the tag is gone, the rest as sent
+        assert spaces.run(ns, ["ip", "link", "set", "vx", "promisc", "on"]).returncode == 0
+        send(frame(elsewhere, 0x88B5, b"other-host"), frame(ours, 0x88B5, b"end-2"))
+        marks = [f[14:].rstrip(b".") for f in _frames_on(sock, "o", b"end-2")]
+        assert marks == [b"other-host", b"end-2"], marks
+    finally:
+        spaces.run(ns, ["ip", "link", "set", "vx", "promisc", "off"])
+        sock.rmhook(".", "o")

@@ -39,7 +39,7 @@ from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
 from ..linux import host_error
-from ..node import Hook, MsgItem, Node, Result, Tag, Tags, argument, run_command
+from ..node import Hook, MsgItem, Node, Result, Tags, argument, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -48,7 +48,7 @@ log = logging.getLogger("pyngraph.emulator.ether")
 
 _U32 = struct.Struct("=I")
 ETHER_HDR_LEN = 14
-_KNOWN_TYPES = {0x0800, 0x0806, 0x8035, 0x86DD, 0x8100}  # what the host stack demultiplexes
+_DEMUXED = {0x0800, 0x0806, 0x86DD}  # what ether_demux hands to the stack (IP, ARP, IPv6)
 _READ_BURST = 64
 _FRAME_MAX = 65536
 _CMSG_SPACE = socket.CMSG_SPACE(netif.AUXDATA.size)
@@ -61,17 +61,16 @@ def _vlan_tags(ancillary: List[Tuple[int, int, bytes]]) -> Tags:
         if level == netif.SOL_PACKET and kind == netif.PACKET_AUXDATA and len(data) >= netif.AUXDATA.size:
             status, _, _, _, _, tci, _ = netif.AUXDATA.unpack_from(data)
             if status & netif.TP_STATUS_VLAN_VALID:
-                return (Tag(netif.VLANTAG_COOKIE, netif.VLANTAG_TYPE, struct.pack("=H", tci)),)
+                return (netif.vlantag(tci),)
     return ()
 
 
 def _with_vlan_tag(frame: bytes, tags: Tags) -> bytes:
     """``frame`` with an out-of-band VLAN tag put back in (what a tagging driver transmits)."""
-    for tag in tags:
-        if tag.cookie == netif.VLANTAG_COOKIE and tag.type == netif.VLANTAG_TYPE and len(tag.payload) == 2:
-            tci = struct.unpack("=H", tag.payload)[0]
-            return frame[:12] + _TCI.pack(netif.ETHERTYPE_VLAN, tci) + frame[12:]
-    return frame
+    tci = netif.split_tags(tags)[0]
+    if tci is None:
+        return frame
+    return frame[:12] + _TCI.pack(netif.ETHERTYPE_VLAN, tci) + frame[12:]
 
 
 class _KernelState:
@@ -232,8 +231,32 @@ class EtherNode(Node):
             return
         orphans = hooks.get(NG_ETHER_HOOK_ORPHAN)
         if orphans is not None and len(frame) >= ETHER_HDR_LEN:
-            if int.from_bytes(frame[12:14], "big") not in _KNOWN_TYPES:
-                self.send_data(orphans, frame, tags)
+            orphan = self._orphan(frame, pkttype, tags)
+            if orphan is not None:
+                self.send_data(orphans, orphan, ())
+
+    def _orphan(self, frame: bytes, pkttype: int, tags: Tags) -> Optional[bytes]:
+        """The frame as ether_demux discards it to ng_ether_input_orphan, or None (the host takes or drops it).
+
+        A VLAN tag (out of band, or in the frame: ether_input_internal takes it
+        out) with a VID goes to vlan_input or is dropped; VID 0 only carries a
+        priority and is dropped with the tag.  Unicast to another host (M_PROMISC)
+        is dropped unless the interface is promiscuous at the user's request
+        (IFF_PPROMISC; Linux: IFF_PROMISC set with ``ip link``).  Then IP, ARP and
+        IPv6 go to the stack, and everything else is the orphans'.
+        """
+        tci = netif.split_tags(tags)[0]
+        if tci is None and int.from_bytes(frame[12:14], "big") in (netif.ETHERTYPE_VLAN, netif.ETHERTYPE_QINQ):
+            if len(frame) < ETHER_HDR_LEN + 4:
+                return None
+            tci, frame = int.from_bytes(frame[14:16], "big"), frame[:12] + frame[16:]
+        if tci is not None and tci & netif.EVL_VLID_MASK:
+            return None
+        if pkttype == netif.PACKET_OTHERHOST and not netif.get_flags(self.ifname) & netif.IFF_PROMISC:
+            return None
+        if int.from_bytes(frame[12:14], "big") in _DEMUXED:
+            return None
+        return frame
 
     def _detach(self) -> None:
         _kernel_state(self.kernel).detached.add(self.ifname)

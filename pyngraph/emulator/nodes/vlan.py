@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 from ...abi.constants import (
     NG_HOOKSIZ, NG_VLAN_HOOK_DOWNSTREAM, NG_VLAN_HOOK_NOMATCH, NGM_FLOW_COOKIE, NGM_VLAN_ADD_FILTER,
@@ -25,13 +25,12 @@ from ...abi.message import NgMesg
 from ...abi.structs import ng_vlan_filter
 from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
-from ..netif import ETHERTYPE_VLAN, VLANTAG_COOKIE, VLANTAG_TYPE, send_msg_hook
+from ..netif import ETHERTYPE_VLAN, EVL_VLID_MASK, send_msg_hook, split_tags, vlantag
 from ..node import Hook, MsgItem, Node, Result, Tag, Tags, argument, run_command
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
-EVL_VLID_MASK = 0x0FFF
 ETHER_HDR_LEN, ETHER_VLAN_ENCAP_LEN = 14, 4
 FILTER_SIZE = ctypes.sizeof(ng_vlan_filter)
 _U16 = struct.Struct("=H")
@@ -42,22 +41,6 @@ _TAG = struct.Struct("!H")
 def make_tag(vid: int, pcp: int, cfi: int) -> int:
     """EVL_MAKETAG."""
     return (pcp << 13) | (cfi << 12) | vid
-
-
-def split_tags(tags: Tags) -> Tuple[Optional[int], Tuple[Tag, ...]]:
-    """The out-of-band VLAN tag among ``tags`` (None: untagged) and the other tags."""
-    vtag: Optional[int] = None
-    rest: List[Tag] = []
-    for tag in tags:
-        if tag.cookie == VLANTAG_COOKIE and tag.type == VLANTAG_TYPE and len(tag.payload) == 2:
-            vtag = _U16.unpack(tag.payload)[0]
-        else:
-            rest.append(tag)
-    return vtag, tuple(rest)
-
-
-def vlantag(value: int) -> Tag:
-    return Tag(VLANTAG_COOKIE, VLANTAG_TYPE, _U16.pack(value))
 
 
 class VlanNode(Node):
