@@ -12,6 +12,7 @@ import os
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
@@ -287,3 +288,30 @@ def test_ether_orphans_get_what_ether_demux_discards(sock: SockNode, netns) -> N
     finally:
         spaces.run(ns, ["ip", "link", "set", "vx", "promisc", "off"])
         sock.rmhook(".", "o")
+
+
+def test_ether_node_follows_its_interface_renamed(sock: SockNode, netns) -> None:
+    """A renamed interface renames its node, which keeps its ID and hooks (ng_ether_ifnet_arrival_event)."""
+    spaces, ns, _ = netns
+    vx = Ether.attach(sock, "vx")
+    sock.connect(".", vx, "w", "lower")
+    node_id = vx.info().id
+
+    def rename(old: str, new: str) -> None:
+        for step in (["set", old, "down"], ["set", old, "name", new], ["set", new, "up"]):
+            assert spaces.run(ns, ["ip", "link", *step]).returncode == 0
+
+    rename("vx", "vz")
+    try:
+        for _ in range(200):
+            names = {n.name: n.id for n in sock.list_nodes()}
+            if names.get("vz") == node_id:
+                break
+            time.sleep(0.05)
+        assert names.get("vz") == node_id and "vx" not in names, names
+        vz = Ether.attach(sock, "vz")
+        assert vz.ifname() == "vz"
+        assert [link.ourhook for link in vz.hooks().links] == ["lower"]
+    finally:
+        sock.rmhook(".", "w")
+        rename("vz", "vx")

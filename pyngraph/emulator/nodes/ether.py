@@ -174,10 +174,28 @@ class EtherNode(Node):
                     log.info("%s: interface gone; node detached", self.ifname)
                     self._detach()
                     return
+                self._follow_rename()
                 up = bool(flags & netif.IFF_LOWER_UP)
                 if up != self.lower_up:
                     self.lower_up = up
                     self._link_state(NGM_LINK_IS_UP if up else NGM_LINK_IS_DOWN)
+
+    def _follow_rename(self) -> None:
+        """ng_ether_ifnet_arrival_event: a renamed interface renames its node (a clash is only logged)."""
+        try:
+            ifname = socket.if_indextoname(self.ifindex)
+        except OSError:
+            return  # gone between the event and now: its RTM_DELLINK follows
+        if ifname == self.ifname:
+            return
+        state = _kernel_state(self.kernel)
+        if self.ifname in state.autosrc:
+            state.autosrc[ifname] = state.autosrc.pop(self.ifname)
+        self.ifname = ifname
+        try:
+            self.kernel.name_node(self, node_name(ifname))
+        except OSError:
+            log.warning("can't re-name node %s", node_name(ifname))
 
     def _link_state(self, cmd: int) -> None:
         """ng_ether_link_state: tell the peers of ``lower`` and ``orphans``."""
