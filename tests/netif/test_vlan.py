@@ -62,6 +62,28 @@ def test_vlan_filters_and_tags(sock: SockNode) -> None:
     assert proto is not None and proto.text == "0x88a8"
 
 
+
+def test_filter_encapsulation_keeps_an_out_of_band_tag() -> None:
+    """ng_vlan_rcvdata: a filter hook's frame is tagged in the frame and its M_VLANTAG stays as it was.
+
+    b (setencap 0) gives the frame an out-of-band VID 30; a (encap on) puts VID 10 in the frame;
+    c picks the out-of-band tag before the frame's, so the frame reaches c's VID 30 hook, tagged 10.
+    """
+    with backend.using("emulated"), SockNode() as sock:
+        sock.mkpeer(".", "vlan", "b", "f")
+        sock.mkpeer("b", "vlan", "downstream", "ten")
+        sock.mkpeer("b.downstream", "vlan", "downstream", "downstream")
+        c = "b.downstream.downstream"
+        sock.connect(".", c, "c30", "x30")
+        sock.connect(".", c, "c10", "x10")
+        sock.node("b").msg('addfilter { hook="f" vid=30 }')
+        sock.node("b").msg("setencap 0")
+        sock.node("b.downstream").msg('addfilter { hook="ten" vid=10 }')
+        sock.node(c).msg('addfilter { hook="x30" vid=30 }')
+        sock.node(c).msg('addfilter { hook="x10" vid=10 }')
+        sock.send("b", untagged())
+        assert sock.recv(timeout=WAIT) == ("c30", tagged(10))
+
 def test_vlan_filter_errors(sock: SockNode) -> None:
     vlan = sock.node("down")
     vlan.msg('addfilter { hook="ten" vid=10 }')

@@ -86,15 +86,15 @@ class VlanNode(Node):
         if hook.name == NG_VLAN_HOOK_NOMATCH:
             if not self.encap_enable & VLAN_ENCAP_FROM_NOMATCH or vtag is None:
                 return self.send_data(dest, frame, tags)
-            tag = vtag
+            tag, kept = vtag, other  # the out-of-band tag goes into the frame
         else:
             if hook.private is None:
                 raise fbsd_error(Errno.EOPNOTSUPP, f"vlan: hook {hook.name!r} has no filter (addfilter)")
-            tag = hook.private
+            tag, kept = hook.private, tuple(tags)  # encapsulation leaves M_VLANTAG as it was
             if not self.encap_enable & VLAN_ENCAP_FROM_FILTER:
                 return self.send_data(dest, frame, other + (vlantag(tag),))
         encapsulated = frame[:12] + _TAG.pack(self.encap_proto) + _TAG.pack(tag) + frame[12:]
-        return self.send_data(dest, encapsulated, other)
+        return self.send_data(dest, encapsulated, kept)
 
     def _from_downstream(self, frame: bytes, vtag: Optional[int], other: Tuple[Tag, ...]) -> Result:
         nomatch = self.hooks.get(NG_VLAN_HOOK_NOMATCH)
