@@ -315,3 +315,21 @@ def test_ether_node_follows_its_interface_renamed(sock: SockNode, netns) -> None
     finally:
         sock.rmhook(".", "w")
         rename("vz", "vx")
+
+
+def test_ether_detach_is_for_that_interface_only(sock: SockNode, netns) -> None:
+    """DETACH takes the node from this interface for good; an interface made anew under the same
+    name is another ifnet, which gets a node of its own (with autosrc off again)."""
+    spaces, ns, _ = netns
+    other = ns[:-1] + "y"
+    vx = Ether.attach(sock, "vx")
+    vx.set_autosrc(True)
+    vx.detach()
+    with pytest.raises(OSError) as gone:
+        Ether.attach(sock, "vx").info()
+    assert gone.value.errno == errno.ENOENT
+    assert spaces.run(ns, ["ip", "link", "del", "vx"]).returncode == 0
+    spaces.veth(ns, "vx", other, "vy")
+    again = Ether.attach(sock, "vx")
+    assert again.ifname() == "vx" and not again.autosrc()
+    assert again.ifindex() == int(spaces.run(ns, ["cat", "/sys/class/net/vx/ifindex"]).stdout)

@@ -74,11 +74,12 @@ def _with_vlan_tag(frame: bytes, tags: Tags) -> bytes:
 
 
 class _KernelState:
-    """What outlives a node of this kernel: autosrc per interface, detached interfaces."""
+    """What outlives a node of this kernel, by interface index (FreeBSD keeps it with the ifnet):
+    autosrc, and the interfaces DETACH took the node from."""
 
     def __init__(self) -> None:
-        self.autosrc: Dict[str, bool] = {}
-        self.detached: Set[str] = set()
+        self.autosrc: Dict[int, bool] = {}
+        self.detached: Set[int] = set()
 
 
 _state: "weakref.WeakKeyDictionary[Kernel, _KernelState]" = weakref.WeakKeyDictionary()
@@ -133,12 +134,18 @@ class EtherNode(Node):
     def node_for_name(cls, kernel: "Kernel", name: str) -> Optional[Node]:
         """The node of the interface a lookup of ``name`` means, attached now (None: no such interface)."""
         ifname = _interface_named(name)
-        if ifname is None or ifname in _kernel_state(kernel).detached:
+        if ifname is None:
+            return None
+        try:
+            index = netif.ifindex(ifname)
+        except OSError:
+            return None  # gone since
+        if index in _kernel_state(kernel).detached:
             return None
         node = kernel.make_node_common(cls.type_name)
         assert isinstance(node, EtherNode)
-        node.ifname = ifname
-        node.autosrc = _kernel_state(kernel).autosrc.get(ifname, False)
+        node.ifname, node.ifindex = ifname, index
+        node.autosrc = _kernel_state(kernel).autosrc.get(index, False)
         try:
             kernel.name_node(node, node_name(ifname))
         except OSError:
@@ -149,7 +156,6 @@ class EtherNode(Node):
     def watch_link(self) -> None:
         """Follow the interface's carrier and removal (FreeBSD: if_link_state_change, ether_ifdetach)."""
         try:
-            self.ifindex = netif.ifindex(self.ifname)
             self.lower_up = netif.carrier(self.ifname)
             self.monitor = netif.open_link_monitor()
         except OSError as exc:
@@ -188,9 +194,6 @@ class EtherNode(Node):
             return  # gone between the event and now: its RTM_DELLINK follows
         if ifname == self.ifname:
             return
-        state = _kernel_state(self.kernel)
-        if self.ifname in state.autosrc:
-            state.autosrc[ifname] = state.autosrc.pop(self.ifname)
         self.ifname = ifname
         try:
             self.kernel.name_node(self, node_name(ifname))
@@ -277,7 +280,9 @@ class EtherNode(Node):
         return frame
 
     def _detach(self) -> None:
-        _kernel_state(self.kernel).detached.add(self.ifname)
+        state = _kernel_state(self.kernel)
+        state.detached.add(self.ifindex)
+        state.autosrc.pop(self.ifindex, None)
         self.rmnode_self()
 
     # --- netgraph methods ------------------------------------------------------------
@@ -346,7 +351,7 @@ class EtherNode(Node):
 
     def _msg_set_autosrc(self, item: MsgItem) -> Result:
         self.autosrc = _U32.unpack(argument(self, item, _U32.size))[0] != 0
-        _kernel_state(self.kernel).autosrc[self.ifname] = self.autosrc
+        _kernel_state(self.kernel).autosrc[self.ifindex] = self.autosrc
         return None
 
     def _msg_set_enaddr(self, item: MsgItem) -> Result:
