@@ -273,11 +273,18 @@ class EtherNode(Node):
             tci, frame = int.from_bytes(frame[14:16], "big"), frame[:12] + frame[16:]
         if tci is not None and tci & netif.EVL_VLID_MASK:
             return None
-        if pkttype == netif.PACKET_OTHERHOST and not netif.get_flags(self.ifname) & netif.IFF_PROMISC:
+        if pkttype == netif.PACKET_OTHERHOST and not self._promiscuous_by_user():
             return None
         if int.from_bytes(frame[12:14], "big") in _DEMUXED:
             return None
         return frame
+
+    def _promiscuous_by_user(self) -> bool:
+        """IFF_PPROMISC's Linux counterpart: IFF_PROMISC as SIOCGIFFLAGS reports it (False once gone)."""
+        try:
+            return bool(netif.get_flags(self.ifname) & netif.IFF_PROMISC)
+        except OSError:
+            return False
 
     def _detach(self) -> None:
         state = _kernel_state(self.kernel)
