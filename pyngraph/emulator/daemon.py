@@ -15,7 +15,8 @@ connecting process must be root, the daemon's user or (with ``--group``) a
 member of NAME, else its first request fails with EPERM and the refusal is
 logged.  What each may touch, and the limits, are described in
 :mod:`.limits`.  SIGINT/SIGTERM shut the graph down, remove PATH and print
-``stopped (kernel errors: N)``; SIGUSR1 prints the current statistics.  A
+``stopped (kernel errors: N)``; SIGUSR1 prints the current statistics, SIGQUIT
+the stack of every thread (on stderr; the daemon goes on).  A
 kernel error is an unexpected exception the kernel caught and logged: a bug,
 never a client's fault.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import faulthandler
 import grp
 import logging
 import os
@@ -401,6 +403,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return refused[0]
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="pyngraph-emud: %(message)s", stream=sys.stderr)
+    faulthandler.register(signal.SIGQUIT, all_threads=True)  # kill -QUIT: where every thread is, on stderr
     limits = Limits(**{name: getattr(args, name) for name in _LIMIT_HELP})
     try:
         serve(path, limits=limits, group=args.group, idle_exit=args.idle_exit)

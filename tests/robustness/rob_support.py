@@ -88,7 +88,18 @@ class Emud:
         """Stop the daemon; its kernel-error count (the process must exit 0)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        out, _ = self.proc.communicate(timeout=WAIT)
+        try:
+            out, _ = self.proc.communicate(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGQUIT)  # the daemon writes every thread's stack to stderr
+            try:
+                self.proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            self.proc.kill()
+            self.proc.communicate()
+            raise AssertionError(f"the daemon did not exit within {WAIT:g} s of signal {sig}; "
+                                 f"its stacks and log:\n{self.stderr()}") from None
         self._stderr.close()
         assert self.proc.returncode == 0, (self.proc.returncode, self.stderr())
         last = [line for line in out.splitlines() if "stopped (kernel errors:" in line]

@@ -25,6 +25,8 @@ from pyngraph.abi.constants import (
     AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_LISTTYPES,
     NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN, Errno,
 )
+from pyngraph.backend.emulated import EmulatedTransport
+from pyngraph.backend.pylib import PyLibNetgraph
 from pyngraph.emulator.daemon import KernelErrors
 from pyngraph.errors import NetgraphError
 
@@ -257,3 +259,19 @@ def test_descriptor_exhaustion_in_the_daemon(emud_factory) -> None:
     assert nodeinfo(lib, cs, ".").type == "socket"
     lib.transport.close(cs)
     assert daemon.stop() == 0, daemon.stderr()
+
+
+def test_sigquit_shows_where_the_daemon_is_and_it_goes_on(emud_factory) -> None:
+    """kill -QUIT writes the stack of every daemon thread to its stderr; the daemon keeps serving."""
+    daemon: Emud = emud_factory()
+    daemon.proc.send_signal(signal.SIGQUIT)
+    for _ in range(int(WAIT / 0.05)):
+        if "most recent call first" in daemon.stderr():
+            break
+        time.sleep(0.05)
+    assert "most recent call first" in daemon.stderr() and "loop.py" in daemon.stderr()
+    lib = PyLibNetgraph(EmulatedTransport(daemon.path, timeout=10.0))
+    cs, ds = lib.NgMkSockNode(None, True)
+    lib.transport.close(ds)
+    lib.transport.close(cs)
+    assert daemon.stop() == 0
