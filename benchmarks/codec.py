@@ -13,9 +13,9 @@ from typing import List
 
 from pyngraph.abi.args import Mkpeer
 from pyngraph.abi.constants import (
-    AF_INET, NG_CMDSTRSIZ, NG_HOOKSIZ, NG_TYPESIZ, NG_VERSION, NGM_GENERIC_COOKIE, NGM_KSOCKET_BIND,
-    NGM_KSOCKET_COOKIE, NGM_MKPEER,
+    AF_INET, NG_CMDSTRSIZ, NG_HOOKSIZ, NG_TYPESIZ, NG_VERSION, NGM_GENERIC_COOKIE, NGM_MKPEER,
 )
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE
 from pyngraph.abi.message import NgMesg
 from pyngraph.abi.sockaddr import decode_sockaddr, encode_sockaddr
 

@@ -16,10 +16,8 @@ import time
 from typing import Callable, List
 
 from pyngraph.abi.args import Mkpeer
-from pyngraph.abi.constants import (
-    AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_MKPEER,
-    NGM_SHUTDOWN,
-)
+from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SHUTDOWN
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME
 from pyngraph.abi.sockaddr import encode_sockaddr
 
 from .common import Mode, Result

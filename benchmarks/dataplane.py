@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, List, Optional, Tuple
 
 from pyngraph.abi.args import Mkpeer
-from pyngraph.abi.constants import (
-    AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_MKPEER,
-    NGM_SHUTDOWN,
+from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SHUTDOWN
+from pyngraph.abi.nodetypes.ng_ksocket import (
+    NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME,
 )
 from pyngraph.abi.sockaddr import decode_sockaddr, encode_sockaddr
 

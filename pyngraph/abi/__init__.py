@@ -8,20 +8,8 @@ imported here; import ``pyngraph.abi.structs`` where the layouts are needed.
 
 from __future__ import annotations
 
-from .args import (
-    AcceptReply,
-    Connect,
-    HookList,
-    LinkInfo,
-    Mkpeer,
-    Name,
-    NameList,
-    NodeInfo,
-    Rmhook,
-    Sockopt,
-    TypeInfo,
-    TypeList,
-)
+from .args import Connect, HookList, LinkInfo, Mkpeer, Name, NameList, NodeInfo, Rmhook, TypeInfo, TypeList
+from .nodetypes.ng_ksocket import AcceptReply, Sockopt
 from .constants import Errno, Family, Proto, SockType
 from .hookname import HookSpec, make_hookname, parse_hookname
 from .message import HEADER_SIZE, NgMesg

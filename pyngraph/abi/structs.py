@@ -1,7 +1,8 @@
 """ctypes layouts of the FreeBSD structs netgraph users see (host byte order).
 
 The netgraph structs are derived from their one declaration (``LAYOUT`` of
-:mod:`.args` and :mod:`.message`), under their C names.  The socket addresses
+:mod:`.args`, :mod:`.message` and the node types' :mod:`.nodetypes`), under
+their C names.  The socket addresses
 other than ``struct sockaddr`` are declared here: their codecs are
 family-specific (:mod:`.sockaddr`).  Class names are the C struct names; field
 names are the C member names; a C flexible array member is a zero-length array,
@@ -18,6 +19,7 @@ from typing import List, Type
 from . import args
 from .constants import NG_NODESIZ
 from .message import Mesg, MsgHdr
+from .nodetypes import HEADERS, ng_bridge, ng_ksocket, ng_one2many, ng_vlan
 from .schema import Struct, walk
 
 u_char = ctypes.c_uint8
@@ -28,8 +30,10 @@ sa_family_t = ctypes.c_uint8
 in_port_t = ctypes.c_uint16
 in_addr_t = ctypes.c_uint32
 
+_TYPES_STRUCTS = [value for module in HEADERS for value in vars(module).values()
+                  if isinstance(value, type) and issubclass(value, Struct) and value.__module__ == module.__name__]
 DECLARED: List[Type[Struct]] = list(dict.fromkeys(
-    inner for cls in (Mesg, *(getattr(args, name) for name in args.__all__)) for inner in walk(cls)))
+    inner for cls in (Mesg, *(getattr(args, name) for name in args.__all__), *_TYPES_STRUCTS) for inner in walk(cls)))
 """Every declared struct, each after the structs it contains."""
 
 ng_msghdr = MsgHdr.LAYOUT
@@ -48,17 +52,17 @@ ngm_bandwidth = args.Bandwidth.LAYOUT
 ngm_queue_state = args.QueueState.LAYOUT
 flow_manager = args.FlowManager.LAYOUT
 sockaddr = args.SockaddrHead.LAYOUT
-ng_ksocket_sockopt = args.Sockopt.LAYOUT
-ng_ksocket_accept = args.AcceptReply.LAYOUT
-ng_bridge_config = args.BridgeConfig.LAYOUT
-ng_bridge_link_stats = args.BridgeLinkStats.LAYOUT
-ng_bridge_hostent = args.BridgeHostent.LAYOUT
-ng_bridge_host_ary = args.BridgeHostAry.LAYOUT
-ng_bridge_move_host = args.BridgeMoveHost.LAYOUT
-ng_one2many_config = args.One2ManyConfig.LAYOUT
-ng_one2many_link_stats = args.One2ManyLinkStats.LAYOUT
-ng_vlan_filter = args.VlanFilter.LAYOUT
-ng_vlan_table = args.VlanTable.LAYOUT
+ng_ksocket_sockopt = ng_ksocket.Sockopt.LAYOUT
+ng_ksocket_accept = ng_ksocket.AcceptReply.LAYOUT
+ng_bridge_config = ng_bridge.BridgeConfig.LAYOUT
+ng_bridge_link_stats = ng_bridge.BridgeLinkStats.LAYOUT
+ng_bridge_hostent = ng_bridge.BridgeHostent.LAYOUT
+ng_bridge_host_ary = ng_bridge.BridgeHostAry.LAYOUT
+ng_bridge_move_host = ng_bridge.BridgeMoveHost.LAYOUT
+ng_one2many_config = ng_one2many.One2ManyConfig.LAYOUT
+ng_one2many_link_stats = ng_one2many.One2ManyLinkStats.LAYOUT
+ng_vlan_filter = ng_vlan.VlanFilter.LAYOUT
+ng_vlan_table = ng_vlan.VlanTable.LAYOUT
 
 
 # --- socket addresses (sys/socket.h, netinet/in.h, netinet6/in6.h, sys/un.h) ---------

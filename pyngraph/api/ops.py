@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Generator, List, Optional, Tuple, TypeVar, Union
 
 from ..abi import constants as C
-from ..abi.args import Connect, HookList, Mkpeer, Name, NameList, NodeInfo, Rmhook, Sockopt, TypeInfo, TypeList
+from ..abi.nodetypes import ng_ksocket
+from ..abi.args import Connect, HookList, Mkpeer, Name, NameList, NodeInfo, Rmhook, TypeInfo, TypeList
+from ..abi.nodetypes.ng_ksocket import Sockopt
 from ..abi.message import HEADER_SIZE, NgMesg
 from ..abi.sockaddr import Sockaddr, decode_sockaddr
 from ..errors import InProgressError, NetgraphError
@@ -50,7 +52,7 @@ class Claim:
 
 T = TypeVar("T")
 Op = Generator[Union[Send, Claim], Any, T]  # an operation whose result is a T
-_G, _K = C.NGM_GENERIC_COOKIE, C.NGM_KSOCKET_COOKIE
+_G, _K = C.NGM_GENERIC_COOKIE, ng_ksocket.NGM_KSOCKET_COOKIE
 
 
 def send(path: str, cookie: int, cmd: int, args: bytes = b"", *, command: str, reply: bool = False,
@@ -208,18 +210,18 @@ def decode_reply(msg: NgMesg, sender: str) -> Op[Reply]:
 def check_ksocket(path: str, command: str) -> Op[NodeInfo]:
     """NODEINFO of the node at ``path``, refusing any node that is not a ksocket."""
     node = yield from info(path)
-    if node.type != C.NG_KSOCKET_NODE_TYPE:
+    if node.type != ng_ksocket.NG_KSOCKET_NODE_TYPE:
         raise invalid(f"node [{node.id:x}] is a {node.type!r} node, not a ksocket: ksocket commands "
                       "would be refused", command, path)
     return node
 
 
 def ks_bind(path: str, sockaddr: bytes) -> Op[None]:
-    yield from send(path, _K, C.NGM_KSOCKET_BIND, sockaddr, command="bind")
+    yield from send(path, _K, ng_ksocket.NGM_KSOCKET_BIND, sockaddr, command="bind")
 
 
 def ks_listen(path: str, backlog: int) -> Op[None]:
-    yield from send(path, _K, C.NGM_KSOCKET_LISTEN, _int32(backlog, "backlog", "listen", path), command="listen")
+    yield from send(path, _K, ng_ksocket.NGM_KSOCKET_LISTEN, _int32(backlog, "backlog", "listen", path), command="listen")
 
 
 def ks_connect(path: str, node_id: int, sockaddr: bytes, timeout: Optional[float]) -> Op[None]:
@@ -230,7 +232,7 @@ def ks_connect(path: str, node_id: int, sockaddr: bytes, timeout: Optional[float
     recognised by its sender, the ksocket (one connect at a time per node).
     """
     try:
-        yield from send(path, _K, C.NGM_KSOCKET_CONNECT, sockaddr, command="connect")
+        yield from send(path, _K, ng_ksocket.NGM_KSOCKET_CONNECT, sockaddr, command="connect")
         return
     except InProgressError:
         pass
@@ -251,7 +253,7 @@ def ks_accept_request(path: str) -> Op[Optional[int]]:
     after each connection works with both (EALREADY: the last one still waits).
     """
     try:
-        token: int = yield from send(path, _K, C.NGM_KSOCKET_ACCEPT, command="accept")
+        token: int = yield from send(path, _K, ng_ksocket.NGM_KSOCKET_ACCEPT, command="accept")
     except NetgraphError as exc:
         if exc.errno != errno.EALREADY:
             raise
@@ -269,17 +271,17 @@ def ks_accept_wait(path: str, tokens: Callable[[], Any], timeout: Optional[float
 
 
 def ks_getname(path: str, peer: bool) -> Op[Sockaddr]:
-    command, cmd = ("getpeername", C.NGM_KSOCKET_GETPEERNAME) if peer else ("getname", C.NGM_KSOCKET_GETNAME)
+    command, cmd = ("getpeername", ng_ksocket.NGM_KSOCKET_GETPEERNAME) if peer else ("getname", ng_ksocket.NGM_KSOCKET_GETNAME)
     msg = yield from request(path, _K, cmd, command=command)
     return _decode(decode_sockaddr, msg, command, path)
 
 
 def ks_setopt(path: str, level: int, option: int, value: bytes) -> Op[None]:
-    yield from send(path, _K, C.NGM_KSOCKET_SETOPT, Sockopt(level, option, value).encode(), command="setopt")
+    yield from send(path, _K, ng_ksocket.NGM_KSOCKET_SETOPT, Sockopt(level, option, value).encode(), command="setopt")
 
 
 def ks_getopt(path: str, level: int, option: int) -> Op[bytes]:
-    msg = yield from request(path, _K, C.NGM_KSOCKET_GETOPT, Sockopt(level, option).encode(), command="getopt")
+    msg = yield from request(path, _K, ng_ksocket.NGM_KSOCKET_GETOPT, Sockopt(level, option).encode(), command="getopt")
     opt: Sockopt = _decode(Sockopt.decode, msg, "getopt", path)
     return opt.value
 

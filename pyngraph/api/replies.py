@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..abi import constants as C
-from ..abi.args import AcceptReply, HookList, NameList, NodeInfo, Sockopt, TypeList
+from ..abi.nodetypes import ng_ksocket
+from ..abi.args import HookList, NameList, NodeInfo, TypeList
+from ..abi.nodetypes.ng_ksocket import AcceptReply, Sockopt
 from ..abi.message import HEADER_SIZE, NgMesg
 from ..abi.sockaddr import decode_sockaddr
 from ..ascii import CMDLISTS
@@ -35,7 +37,7 @@ def _message(data: bytes) -> NgMesg:
     return inner
 
 
-_G, _K = C.NGM_GENERIC_COOKIE, C.NGM_KSOCKET_COOKIE
+_G, _K = C.NGM_GENERIC_COOKIE, ng_ksocket.NGM_KSOCKET_COOKIE
 _DECODERS: Dict[Tuple[int, int], Callable[[bytes], Any]] = {
     (_G, C.NGM_NODEINFO): NodeInfo.decode,
     (_G, C.NGM_LISTHOOKS): HookList.decode,
@@ -46,15 +48,15 @@ _DECODERS: Dict[Tuple[int, int], Callable[[bytes], Any]] = {
     (_G, C.NGM_TEXT_CONFIG): _string,
     (_G, C.NGM_ASCII2BINARY): _message,
     (_G, C.NGM_BINARY2ASCII): _message,
-    (_K, C.NGM_KSOCKET_GETNAME): decode_sockaddr,
-    (_K, C.NGM_KSOCKET_GETPEERNAME): decode_sockaddr,
-    (_K, C.NGM_KSOCKET_GETOPT): Sockopt.decode,
-    (_K, C.NGM_KSOCKET_ACCEPT): AcceptReply.decode,
-    (_K, C.NGM_KSOCKET_CONNECT): lambda data: int.from_bytes(data, sys.byteorder, signed=True),
+    (_K, ng_ksocket.NGM_KSOCKET_GETNAME): decode_sockaddr,
+    (_K, ng_ksocket.NGM_KSOCKET_GETPEERNAME): decode_sockaddr,
+    (_K, ng_ksocket.NGM_KSOCKET_GETOPT): Sockopt.decode,
+    (_K, ng_ksocket.NGM_KSOCKET_ACCEPT): AcceptReply.decode,
+    (_K, ng_ksocket.NGM_KSOCKET_CONNECT): lambda data: int.from_bytes(data, sys.byteorder, signed=True),
 }
 
 #: Replies that come later, as events, not as the answer of the request.
-ASYNC_REPLIES = frozenset({(_K, C.NGM_KSOCKET_CONNECT), (_K, C.NGM_KSOCKET_ACCEPT)})
+ASYNC_REPLIES = frozenset({(_K, ng_ksocket.NGM_KSOCKET_CONNECT), (_K, ng_ksocket.NGM_KSOCKET_ACCEPT)})
 
 
 def value_of(msg: NgMesg, text: Optional[str]) -> Any:

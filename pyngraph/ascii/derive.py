@@ -48,11 +48,12 @@ def _fields(cls: Type[Struct], base: int) -> List[Field]:
             fields.append(Field(m.ascii, GENERIC_SOCKADDR if ctype.sockaddr else ByteArrayType(
                 _rest(m.offset) if ctype.count is None else _counter(cls, ctype.count, base + m.offset))))
         else:
-            fields.append(Field(m.ascii, _scalar(ctype)))
+            fields.append(Field(m.ascii, scalar_type(ctype)))
     return fields
 
 
-def _scalar(ctype: object) -> ParseType:
+def scalar_type(ctype: object) -> ParseType:
+    """The parse type of a C scalar, ``char[n]``, ``u_char[n]`` or a nested struct."""
     if isinstance(ctype, Int):
         size = ctypes.sizeof(ctype.layout)
         return _INTS.get((size, ctype.style)) or _UINTS[size]
@@ -87,4 +88,4 @@ def _rest(at: int) -> LengthFn:
     return length
 
 
-__all__ = ["parse_type"]
+__all__ = ["parse_type", "scalar_type"]

@@ -34,7 +34,8 @@ import termios
 import threading
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
-from ..abi.constants import NG_CONTROL, NG_DATA, Errno
+from ..abi.constants import Errno
+from ..abi.nodetypes.ng_socket import NG_CONTROL, NG_DATA
 from ..emulator import transport as wire
 from ..emulator.inprocess import default_kernel
 from ..emulator.rundir import default_socket, gone_text, socket_path_problem

@@ -23,10 +23,15 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.args import NodeInfo
 from ..abi.constants import (
-    NG_CONTROL, NG_DATA, NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NGF_RESP, NGM_ASCII2BINARY,
-    NGM_BINARY2ASCII, NGM_ECHO_COOKIE, NGM_GENERIC_COOKIE, NGM_HASREPLY, NGM_HOLE_COOKIE, NGM_HUB_COOKIE,
-    NGM_KSOCKET_COOKIE, NGM_NAME, NGM_NODEINFO, NGM_SOCKET_COOKIE, NGM_TEE_COOKIE, Errno,
+    NG_HOOKSIZ, NG_NODESIZ, NG_PATHSIZ, NGF_RESP, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_GENERIC_COOKIE,
+    NGM_HASREPLY, NGM_NAME, NGM_NODEINFO, Errno,
 )
+from ..abi.nodetypes.ng_echo import NGM_ECHO_COOKIE
+from ..abi.nodetypes.ng_hole import NGM_HOLE_COOKIE
+from ..abi.nodetypes.ng_hub import NGM_HUB_COOKIE
+from ..abi.nodetypes.ng_ksocket import NGM_KSOCKET_COOKIE
+from ..abi.nodetypes.ng_socket import NG_CONTROL, NG_DATA, NGM_SOCKET_COOKIE
+from ..abi.nodetypes.ng_tee import NGM_TEE_COOKIE
 from ..abi.message import HEADER_SIZE, NgMesg, encode_message
 from ..errors import NetgraphError, UnavailableError
 from .protocol import EMULATOR, Capabilities

@@ -10,9 +10,8 @@ from typing import List, Optional
 
 from .. import libnetgraph as ng
 from ..abi import NodeInfo
-from ..abi.constants import (
-    NGF_RESP, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_NODEINFO,
-)
+from ..abi.constants import NGF_RESP, NGM_GENERIC_COOKIE, NGM_NODEINFO
+from ..abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
 from ..abi.strerror import fbsd_strerror
 from .command import Command
 from .diagnose import report

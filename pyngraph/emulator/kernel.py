@@ -289,9 +289,12 @@ class Kernel(EventLoop):
     # --- hooks --------------------------------------------------------------------------
 
     def add_hook(self, node: Node, name: str) -> Hook:
-        """Add hook ``name`` on ``node`` (EEXIST; the type's newhook may veto)."""
+        """Add hook ``name`` on ``node`` (EEXIST; a name the type does not declare; its newhook may veto)."""
         if name in node.hooks:
             raise fbsd_error(Errno.EEXIST, f"node {node.path} already has a hook {name!r}")
+        rules = node.declaration.hooks
+        if not rules.accepts(name):
+            raise fbsd_error(rules.refusal, f"{node.type_name}: no hook {name!r} ({rules.describe()})")
         hook = Hook(node, name)
         check(node.newhook(hook, name))
         if name in node.hooks:  # the type added one itself: still a duplicate

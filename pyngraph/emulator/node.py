@@ -1,14 +1,15 @@
 """The node-type base class, hooks, tags, and the kernel services node code uses.
 
 A node type is one module in ``pyngraph/emulator/nodes/`` defining one
-subclass of :class:`Node` and exporting it as ``NODE_TYPE``::
+subclass of :class:`Node` and exporting it as ``NODE_TYPE``; the class names
+its declaration (:mod:`pyngraph.abi.nodetypes`), from which come
+``type_name``, ``cookie``, ``cmdlist`` and the hook names the kernel lets
+:meth:`Node.newhook` see (docs/NODETYPES.md walks through ``hub``)::
 
     class HubNode(Node):
-        type_name = "hub"
-        cookie = NGM_HUB_COOKIE
-        cmdlist = CMDLISTS["hub"]  # from pyngraph.ascii
+        declaration = ng_hub.TYPE
 
-        def rcvmsg(self, item): ...
+        def rcvmsg(self, item): return run_command(self, _MESSAGES, item)
         def rcvdata(self, hook, data, tags): ...
 
 The kernel creates one instance per node; its attributes are the node's
@@ -47,10 +48,14 @@ user) exactly as netgraph's handler return value does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, TypeVar, Union
+from typing import (
+    TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, NamedTuple, Optional, Sequence, TypeVar, Union,
+)
 
 from ..abi.constants import Errno
 from ..abi.message import NgMesg
+from ..abi.nodetype import NgType
+from ..ascii.cmdlists import CmdList, cmdlist
 from ..errors import NetgraphError
 
 if TYPE_CHECKING:
@@ -110,7 +115,12 @@ NodeT = TypeVar("NodeT", bound="Node")
 
 
 def run_command(node: NodeT, table: Mapping[int, Callable[[NodeT, MsgItem], Result]], item: MsgItem) -> Result:
-    """A node type's rcvmsg switch: the handler ``table`` has for the command, EINVAL for any other."""
+    """A node type's rcvmsg switch: the handler ``table`` has for the command, EINVAL for any other.
+
+    A message of another type's cookie is EINVAL too (each type's ``default:``).
+    """
+    if item.msg.typecookie != node.cookie:
+        raise fbsd_error(Errno.EINVAL, f"{node.type_name}: unknown cookie {item.msg.typecookie}")
     handler = table.get(item.msg.cmd)
     if handler is None:
         raise fbsd_error(Errno.EINVAL, f"{node.type_name}: unknown command {item.msg.cmd}")
@@ -128,9 +138,17 @@ def argument(node: "Node", item: MsgItem, size: int) -> bytes:
 class Node:
     """Base of every node type; an instance is one node (and its private data)."""
 
-    type_name = ""
-    cookie = 0
-    cmdlist: Any = None  # the type's command list from pyngraph.ascii (None: generic only)
+    declaration: ClassVar[NgType]
+    """The type's declaration; ``type_name``, ``cookie`` and ``cmdlist`` come from it."""
+    type_name: ClassVar[str] = ""
+    cookie: ClassVar[int] = 0
+    cmdlist: ClassVar[CmdList] = CmdList("")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("declaration")
+        if declared is not None:
+            cls.type_name, cls.cookie, cls.cmdlist = declared.name, declared.cookie, cmdlist(declared)
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         self.kernel = kernel

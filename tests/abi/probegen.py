@@ -2,7 +2,8 @@
 
 Compiled against FreeBSD's headers (shipped with ziglang) for each FreeBSD
 target, the probe checks every struct's size and alignment, every field's
-offset and size, and every constant in ``pyngraph.abi.constants``.  Each
+offset and size, and every constant in ``pyngraph.abi.constants`` and the node types'
+declarations (``pyngraph.abi.nodetypes``).  Each
 assertion's message names what it checks, so a mismatch fails the compile
 with the struct, field or constant in the error.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Type, Union
 
 from pyngraph.abi import constants
+from pyngraph.abi import nodetypes
 from pyngraph.abi.structs import ALL_STRUCTS
 
 TARGETS = (
@@ -68,9 +70,9 @@ Value = Union[int, str]
 
 
 def constants_to_check() -> Dict[str, Value]:
-    """Every int or node-type-name constant of ``pyngraph.abi.constants`` and every Errno member."""
+    """Every int or node-type-name constant of ``pyngraph.abi.constants`` and of each node type's declaration, and every Errno member."""
     found: Dict[str, Value] = {}
-    for name, value in vars(constants).items():
+    for name, value in [item for module in (constants, *nodetypes.HEADERS) for item in vars(module).items()]:
         if not name.isupper() or name in SKIPPED_CONSTANTS:
             continue
         if isinstance(value, int) and not isinstance(value, bool):

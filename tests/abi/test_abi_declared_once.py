@@ -4,7 +4,8 @@ The sizes of ``struct ng_msghdr`` (56), ``struct nodeinfo`` (72),
 ``struct ngm_mkpeer`` (96) and ``struct ngm_connect`` (576) come from the
 declarations in ``pyngraph.abi`` (``MsgHdr.SIZE``, ``NodeInfo.SIZE`` ...); a
 bare one elsewhere is a second description that can drift.  Cookies are
-``NGM_*_COOKIE`` of ``pyngraph.abi.constants``, never their numbers.
+``NGM_*_COOKIE`` of ``pyngraph.abi.constants`` (generic, flow) or of the node
+type's declaration (``pyngraph.abi.nodetypes.ng_hub``), never their numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tokenize
 from pathlib import Path
 from typing import Dict, List
 
-from pyngraph.abi import constants
+from pyngraph.abi import constants, nodetypes
 from pyngraph.abi.args import Connect, Mkpeer, NodeInfo
 from pyngraph.abi.message import MsgHdr
 
@@ -27,13 +28,14 @@ SIZES: Dict[int, str] = {
     Mkpeer.SIZE: "struct ngm_mkpeer: Mkpeer.SIZE",
     Connect.SIZE: "struct ngm_connect: Connect.SIZE",
 }
-COOKIES: Dict[int, str] = {value: name for name, value in vars(constants).items()
+DECLARATIONS = {f"abi/nodetypes/{module.__name__.rpartition('.')[2]}.py": module for module in nodetypes.HEADERS}
+COOKIE_HOMES = {"abi/constants.py": constants, **DECLARATIONS}
+COOKIES: Dict[int, str] = {value: name for module in COOKIE_HOMES.values() for name, value in vars(module).items()
                            if name.startswith("NGM_") and name.endswith("_COOKIE")}
 
 # Where these numbers are something else: FreeBSD's errno numbers and constants (EISCONN is 56,
 # NG_IFACE_MTU_MIN 72 ...), declared once there.
-NOT_SIZES = {"abi/constants.py", "abi/strerror.py", "fbsd_errno.py"}
-COOKIE_HOME = "abi/constants.py"
+NOT_SIZES = {"abi/constants.py", "abi/strerror.py", "fbsd_errno.py", *DECLARATIONS}
 
 _SIZE_IN_TEXT = re.compile(r"\b(%s)[- ]bytes?\b" % "|".join(str(size) for size in SIZES))
 
@@ -54,7 +56,7 @@ def scan(name: str, source: str) -> List[str]:
             value = _number(tok.string)
             if value in SIZES and name not in NOT_SIZES:
                 found.append(f"{name}:{line}: {tok.string} is the size of {SIZES[value]}")
-            if value in COOKIES and name != COOKIE_HOME:
+            if value in COOKIES and not (name in COOKIE_HOMES and COOKIES[value] in vars(COOKIE_HOMES[name])):
                 found.append(f"{name}:{line}: {tok.string} is the cookie {COOKIES[value]}")
         elif tok.type in (tokenize.STRING, tokenize.COMMENT) and name not in NOT_SIZES:
             for match in _SIZE_IN_TEXT.finditer(tok.string):
@@ -78,6 +80,14 @@ def test_scan_names_each_stray_literal() -> None:
         "backend/example.py:4: 0x48 is the size of struct nodeinfo: NodeInfo.SIZE",
     ]
     assert scan("abi/constants.py", "NGM_GENERIC_COOKIE = 1137070366\nEISCONN = 56\n") == []
+    assert scan("abi/nodetypes/ng_hub.py", "NGM_HUB_COOKIE = 1082189597\n") == []
+    assert scan("abi/nodetypes/ng_tee.py", "x = 1082189597\n") == [
+        "abi/nodetypes/ng_tee.py:1: 1082189597 is the cookie NGM_HUB_COOKIE"]
+
+
+def test_every_declaration_is_scanned() -> None:
+    found = {p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "abi" / "nodetypes").glob("ng_*.py")}
+    assert found == set(DECLARATIONS)
 
 
 def test_sizes_and_cookies_are_written_once() -> None:

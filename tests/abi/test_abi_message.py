@@ -8,6 +8,7 @@ import pytest
 
 from pyngraph.abi import HEADER_SIZE, Mkpeer, NgMesg
 from pyngraph.abi import constants as c
+from pyngraph.abi.nodetypes import ng_ksocket
 from pyngraph.errors import InvalidArgumentError
 
 
@@ -25,18 +26,18 @@ def test_async_connect_completion_matches_abi_example() -> None:
     wire = bytes.fromhex("08 00 00 00 04 00 00 00 04 00 00 00 01 00 00 00 07 00 00 00 8d 9f 30 38")
     wire += b"NGM_KSOCKET_CONNECT".ljust(32, b"\0") + bytes.fromhex("3d 00 00 00")
     msg = NgMesg.decode(wire)
-    assert msg == NgMesg(c.NGM_KSOCKET_CONNECT, c.NGM_KSOCKET_COOKIE, (61).to_bytes(4, "little"),
+    assert msg == NgMesg(ng_ksocket.NGM_KSOCKET_CONNECT, ng_ksocket.NGM_KSOCKET_COOKIE, (61).to_bytes(4, "little"),
                          flags=c.NGF_RESP, token=7, cmdstr="NGM_KSOCKET_CONNECT")
     assert msg.is_response and msg.arglen == 4
     assert msg.encode() == wire
 
 
 def test_reply_keeps_cmd_cookie_token_cmdstr() -> None:
-    request = NgMesg(c.NGM_KSOCKET_GETNAME, c.NGM_KSOCKET_COOKIE, token=9, cmdstr="getname")
+    request = NgMesg(ng_ksocket.NGM_KSOCKET_GETNAME, ng_ksocket.NGM_KSOCKET_COOKIE, token=9, cmdstr="getname")
     sin = bytes.fromhex("10 02 30 39 7f 00 00 01") + bytes(8)
     reply = request.reply(sin)
     assert not request.is_response
-    assert reply == NgMesg(c.NGM_KSOCKET_GETNAME, c.NGM_KSOCKET_COOKIE, sin, c.NGF_RESP, 9, "getname")
+    assert reply == NgMesg(ng_ksocket.NGM_KSOCKET_GETNAME, ng_ksocket.NGM_KSOCKET_COOKIE, sin, c.NGF_RESP, 9, "getname")
     assert len(reply.encode()) == 72  # abi.md §9: GETNAME reply of a sockaddr_in
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyngraph.abi import constants as C
+from pyngraph.abi.nodetypes import ng_ksocket
 from pyngraph.api.asciivalue import parse_text
 from pyngraph.api.replies import expects_reply
 
@@ -30,8 +31,8 @@ def test_malformed_text_is_a_value_error(text: str) -> None:
 
 def test_which_requests_have_an_immediate_reply() -> None:
     assert expects_reply(C.NGM_GENERIC_COOKIE, C.NGM_NODEINFO)  # NGM_HASREPLY
-    assert expects_reply(C.NGM_KSOCKET_COOKIE, C.NGM_KSOCKET_GETNAME)  # a reply type in the command list
+    assert expects_reply(ng_ksocket.NGM_KSOCKET_COOKIE, ng_ksocket.NGM_KSOCKET_GETNAME)  # a reply type in the command list
     assert not expects_reply(C.NGM_GENERIC_COOKIE, C.NGM_MKPEER)
-    assert not expects_reply(C.NGM_KSOCKET_COOKIE, C.NGM_KSOCKET_CONNECT)  # asynchronous: an event
-    assert not expects_reply(C.NGM_KSOCKET_COOKIE, C.NGM_KSOCKET_ACCEPT)
+    assert not expects_reply(ng_ksocket.NGM_KSOCKET_COOKIE, ng_ksocket.NGM_KSOCKET_CONNECT)  # asynchronous: an event
+    assert not expects_reply(ng_ksocket.NGM_KSOCKET_COOKIE, ng_ksocket.NGM_KSOCKET_ACCEPT)
     assert not expects_reply(0x1234567, 1)

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from pyngraph.abi import constants as C
+from pyngraph.abi.nodetypes import ng_hole, ng_hub, ng_ksocket, ng_socket
 from pyngraph.abi.constants import Errno
 from pyngraph.abi.message import NgMesg
 from pyngraph.ascii import (
@@ -53,7 +54,7 @@ def test_generic_list_carries_the_flag_bits() -> None:
 
 
 def test_node_list_shadows_generic_list() -> None:
-    assert find_by_name("ksocket", "connect").cookie == C.NGM_KSOCKET_COOKIE
+    assert find_by_name("ksocket", "connect").cookie == ng_ksocket.NGM_KSOCKET_COOKIE
     assert find_by_name("hub", "connect").cookie == C.NGM_GENERIC_COOKIE
     assert find_by_name(None, "connect").cookie == C.NGM_GENERIC_COOKIE
     assert find_by_name("no-such-type", "name").cmd == C.NGM_NAME  # unknown type: generic only
@@ -63,7 +64,7 @@ def test_unknown_command_is_enosys() -> None:
     with pytest.raises(NotSupportedError) as info:
         ascii_to_binary("socket", "bind", "inet/1.2.3.4")
     assert info.value.fbsd_errno == Errno.ENOSYS
-    assert errno_of(lambda: binary_to_ascii(NgMesg(1, C.NGM_SOCKET_COOKIE), "socket")) == Errno.ENOSYS
+    assert errno_of(lambda: binary_to_ascii(NgMesg(1, ng_socket.NGM_SOCKET_COOKIE), "socket")) == Errno.ENOSYS
     assert errno_of(lambda: ascii_to_binary("ksocket", "Bind", "inet/1.2.3.4")) == Errno.ENOSYS
 
 
@@ -71,7 +72,7 @@ def test_unknown_command_is_enosys() -> None:
 def test_ascii_to_binary_fills_the_header() -> None:
     msg = ascii_to_binary("ksocket", "bind", "inet/127.0.0.1:8080", token=5)
     assert (msg.cmd, msg.typecookie, msg.token, msg.flags, msg.cmdstr) == (
-        C.NGM_KSOCKET_BIND, C.NGM_KSOCKET_COOKIE, 5, 0, "bind")
+        ng_ksocket.NGM_KSOCKET_BIND, ng_ksocket.NGM_KSOCKET_COOKIE, 5, 0, "bind")
     assert msg.data == bytes.fromhex("10021f907f0000010000000000000000")
     assert msg.arglen == 16
     assert binary_to_ascii(msg, "ksocket") == "inet/127.0.0.1:8080"
@@ -81,13 +82,13 @@ def test_ascii_to_binary_fills_the_header() -> None:
 @little
 def test_hole_and_tee_commands() -> None:
     req = ascii_to_binary("hole", "getstats", '"left"')
-    assert req.data == b"left".ljust(32, b"\0") and req.cmd == C.NGM_HOLE_GET_STATS
-    reply = NgMesg(C.NGM_HOLE_GET_STATS, C.NGM_HOLE_COOKIE, (3).to_bytes(8, "little") * 2, flags=1)
+    assert req.data == b"left".ljust(32, b"\0") and req.cmd == ng_hole.NGM_HOLE_GET_STATS
+    reply = NgMesg(ng_hole.NGM_HOLE_GET_STATS, ng_hole.NGM_HOLE_COOKIE, (3).to_bytes(8, "little") * 2, flags=1)
     assert format_message(reply, "hole") == ("getstats", "{ frames=3 octets=3 }")
     assert ascii_to_binary("hole", "clrstats", '"x"', response=True).data == b""
     assert ascii_to_binary("tee", "getclrstats", "ignored text").data == b""
     assert len(ascii_to_binary("tee", "getstats", "{}", response=True).data) == 128
-    assert ascii_to_binary("hub", "setpersistent", "{ junk").cmd == C.NGM_HUB_SET_PERSISTENT
+    assert ascii_to_binary("hub", "setpersistent", "{ junk").cmd == ng_hub.NGM_HUB_SET_PERSISTENT
 
 
 def test_sockopt_value_length_follows_arglen() -> None:
@@ -105,7 +106,7 @@ def test_sockopt_value_length_follows_arglen() -> None:
 def test_kernel_ascii2binary_copies_header_and_fills_command() -> None:
     inner = mesg(0, 0, b"5\0", flags=0, token=42, cmdstr=b"listen", version=8)
     out = kernel_ascii2binary(CMDLISTS["ksocket"], inner)
-    assert out == mesg(C.NGM_KSOCKET_LISTEN, C.NGM_KSOCKET_COOKIE, b"\x05\0\0\0", token=42, cmdstr=b"listen")
+    assert out == mesg(ng_ksocket.NGM_KSOCKET_LISTEN, ng_ksocket.NGM_KSOCKET_COOKIE, b"\x05\0\0\0", token=42, cmdstr=b"listen")
 
 
 @little
@@ -142,9 +143,9 @@ def test_kernel_binary2ascii_names_the_command() -> None:
 
 def test_kernel_binary2ascii_checks() -> None:
     assert errno_of(lambda: kernel_binary2ascii("ksocket", bytes(55))) == Errno.EINVAL
-    short = mesg(C.NGM_KSOCKET_LISTEN, C.NGM_KSOCKET_COOKIE, b"\0\0\0\0", arglen=8)
+    short = mesg(ng_ksocket.NGM_KSOCKET_LISTEN, ng_ksocket.NGM_KSOCKET_COOKIE, b"\0\0\0\0", arglen=8)
     assert errno_of(lambda: kernel_binary2ascii("ksocket", short)) == Errno.EINVAL
-    sock = mesg(C.NGM_SOCK_CMD_LINGER, C.NGM_SOCKET_COOKIE, b"")
+    sock = mesg(ng_socket.NGM_SOCK_CMD_LINGER, ng_socket.NGM_SOCKET_COOKIE, b"")
     assert errno_of(lambda: kernel_binary2ascii(CMDLISTS["socket"], sock)) == Errno.ENOSYS
     assert kernel_binary2ascii("socket", mesg(C.NGM_SHUTDOWN, C.NGM_GENERIC_COOKIE, b""))[56:] == b"\0"
 

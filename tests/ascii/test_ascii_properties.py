@@ -17,13 +17,17 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pyngraph.ascii.cmdlists import (
-    HOLE_HOOKSTAT, HOOKLIST, NAMELIST, NODEINFO, TEE_STATS, TYPELIST,
-)
+from pyngraph.abi.args import HookList, NameList, NodeInfo, TypeList
+from pyngraph.abi.nodetypes.ng_hole import HoleHookStat
+from pyngraph.abi.nodetypes.ng_ksocket import AcceptReply, Sockopt
+from pyngraph.abi.nodetypes.ng_tee import TeeStats
+from pyngraph.ascii.derive import parse_type
 from pyngraph.ascii.lexer import encode_string
-from pyngraph.ascii.cmdlists import ACCEPT, SOCKOPT
 from pyngraph.ascii.sockaddr import SOCKADDR
 from pyngraph.ascii.types import ParseType
+
+NODEINFO, HOOKLIST, NAMELIST, TYPELIST = (parse_type(s) for s in (NodeInfo, HookList, NameList, TypeList))
+SOCKOPT, ACCEPT, HOLE_HOOKSTAT, TEE_STATS = (parse_type(s) for s in (Sockopt, AcceptReply, HoleHookStat, TeeStats))
 
 pytestmark = pytest.mark.skipif(sys.byteorder != "little", reason="layouts packed little endian")
 

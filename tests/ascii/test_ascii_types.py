@@ -8,13 +8,18 @@ import pytest
 
 from pyngraph.abi.constants import Errno
 from pyngraph.ascii import ParseError
-from pyngraph.ascii.cmdlists import HOLE_HOOKSTAT, NAMELIST, TEE_STATS
+from pyngraph.abi.args import NameList
+from pyngraph.abi.nodetypes.ng_hole import HoleHookStat
+from pyngraph.abi.nodetypes.ng_tee import TeeStats
+from pyngraph.ascii.derive import parse_type
 from pyngraph.ascii.lexer import c_text, encode_string, string_token, strtonum
 from pyngraph.ascii.sockaddr import SOCKADDR
 from pyngraph.ascii.types import (
     HINT64, INT8, INT16, INT64, STRING, UINT8, UINT64, Field, FixedArrayType, StructType,
 )
 from pyngraph.errors import InvalidArgumentError, NetgraphError
+
+HOLE_HOOKSTAT, NAMELIST, TEE_STATS = parse_type(HoleHookStat), parse_type(NameList), parse_type(TeeStats)
 
 little = pytest.mark.skipif(sys.byteorder != "little", reason="expected bytes are little endian")
 

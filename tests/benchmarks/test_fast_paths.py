@@ -19,9 +19,9 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from pyngraph.abi.args import Connect, Mkpeer
-from pyngraph.abi.constants import (
-    AF_INET, NGM_GENERIC_COOKIE, NGM_CONNECT, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE,
-    NGM_KSOCKET_GETNAME, NGM_MKPEER, NGM_SHUTDOWN,
+from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_CONNECT, NGM_MKPEER, NGM_SHUTDOWN
+from pyngraph.abi.nodetypes.ng_ksocket import (
+    NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME,
 )
 from pyngraph.abi.sockaddr import decode_sockaddr, encode_sockaddr
 from pyngraph.backend import create_backend

@@ -9,10 +9,11 @@ import pytest
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import HookList, Mkpeer, NameList, NgMesg, NodeInfo, TypeList
 from pyngraph.abi.constants import (
-    NG_VERSION, NGF_RESP, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_CONNECT, NGM_GENERIC_COOKIE,
-    NGM_HUB_COOKIE, NGM_LISTHOOKS, NGM_LISTNAMES, NGM_LISTNODES, NGM_LISTTYPES, NGM_MKPEER, NGM_NAME,
-    NGM_NODEINFO, NGM_RMHOOK, NGM_TEXT_CONFIG, NGM_TEXT_STATUS,
+    NG_VERSION, NGF_RESP, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTHOOKS,
+    NGM_LISTNAMES, NGM_LISTNODES, NGM_LISTTYPES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO, NGM_RMHOOK,
+    NGM_TEXT_CONFIG, NGM_TEXT_STATUS,
 )
+from pyngraph.abi.nodetypes.ng_hub import NGM_HUB_COOKIE
 from pyngraph.abi.message import HEADER_SIZE
 from pyngraph.errors import NetgraphError
 

@@ -8,6 +8,7 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
+from pyngraph.abi.nodetype import Hooks, NgType
 from pyngraph.abi.constants import Errno
 from pyngraph.emulator.inprocess import new_kernel
 from pyngraph.emulator.kernel import Kernel
@@ -18,7 +19,7 @@ from pyngraph.errors import NetgraphError
 class Recorder(Node):
     """Records packets; refuses hooks named "veto"."""
 
-    type_name = "recorder"
+    declaration = NgType("recorder", 1, (), Hooks(any_name=True), "records packets")
 
     def __init__(self, kernel: Kernel, node_id: int) -> None:
         super().__init__(kernel, node_id)
@@ -33,7 +34,7 @@ class Recorder(Node):
 
 
 class Refuser(Node):
-    type_name = "refuser"
+    declaration = NgType("refuser", 2, (), Hooks(any_name=True), "refuses to be made")
 
     def constructor(self) -> None:
         raise NetgraphError.from_fbsd(Errno.ENOMEM)

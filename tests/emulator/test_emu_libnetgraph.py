@@ -12,7 +12,8 @@ from typing import Iterator, List
 import pytest
 
 from pyngraph import libnetgraph as ng
-from pyngraph.abi.constants import NGM_ECHO_COOKIE, NGM_GENERIC_COOKIE, NGM_NODEINFO
+from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_NODEINFO
+from pyngraph.abi.nodetypes.ng_echo import NGM_ECHO_COOKIE
 from pyngraph.backend import get_backend
 from pyngraph.backend.pylib import hexdump
 from pyngraph.errors import NetgraphError, NoSuchNodeError

@@ -9,10 +9,11 @@ import pytest
 
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import HookList
-from pyngraph.abi.constants import (
-    NGF_RESP, NGM_ECHO_COOKIE, NGM_FLOW_COOKIE, NGM_HOLE_COOKIE, NGM_HUB_COOKIE, NGM_LISTHOOKS,
-    NGM_TEE_COOKIE, NGM_TEXT_STATUS,
-)
+from pyngraph.abi.constants import NGF_RESP, NGM_FLOW_COOKIE, NGM_LISTHOOKS, NGM_TEXT_STATUS
+from pyngraph.abi.nodetypes.ng_echo import NGM_ECHO_COOKIE
+from pyngraph.abi.nodetypes.ng_hole import NGM_HOLE_COOKIE
+from pyngraph.abi.nodetypes.ng_hub import NGM_HUB_COOKIE
+from pyngraph.abi.nodetypes.ng_tee import NGM_TEE_COOKIE
 from pyngraph.errors import NetgraphError
 
 

@@ -18,9 +18,8 @@ from typing import Iterator, Optional
 import pytest
 
 from pyngraph.abi import Mkpeer, encode_sockaddr
-from pyngraph.abi.constants import (
-    AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER, NGM_SHUTDOWN,
-)
+from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SHUTDOWN
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
 from pyngraph.backend import create_backend
 from pyngraph.emulator.sockbuf import MAXDGRAM as MAX_DGRAM
 from pyngraph.emulator.transport import frame

@@ -12,9 +12,9 @@ import pytest
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import Connect, Mkpeer, NodeInfo, encode_sockaddr
 from pyngraph.abi.constants import (
-    AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER,
-    NGM_NODEINFO, NGM_SHUTDOWN,
+    AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_SHUTDOWN,
 )
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
 from pyngraph.backend import get_backend
 from pyngraph.emulator.kernel import Kernel
 from pyngraph.errors import NoBufferSpaceError

@@ -14,7 +14,7 @@ import socket
 import pytest
 
 from pyngraph import libnetgraph as ng
-from pyngraph.abi.constants import NGM_KSOCKET_COOKIE
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_COOKIE
 from pyngraph.emulator.kernel import Kernel
 from pyngraph.errors import NetgraphError
 

@@ -11,8 +11,9 @@ import pytest
 
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import NgMesg
-from pyngraph.abi.constants import (
-    NG_CONTROL, NG_DATA, NGM_NODEINFO, NGM_SOCK_CMD_LINGER, NGM_SOCK_CMD_NOLINGER, NGM_SOCKET_COOKIE,
+from pyngraph.abi.constants import NGM_NODEINFO
+from pyngraph.abi.nodetypes.ng_socket import (
+    NG_CONTROL, NG_DATA, NGM_SOCK_CMD_LINGER, NGM_SOCK_CMD_NOLINGER, NGM_SOCKET_COOKIE,
 )
 from pyngraph.backend import get_backend
 from pyngraph.errors import NetgraphError

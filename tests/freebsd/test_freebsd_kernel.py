@@ -17,9 +17,8 @@ from typing import Any, Iterator, List, Optional, Tuple
 import pytest
 
 from pyngraph.abi.args import Mkpeer, NodeInfo
-from pyngraph.abi.constants import (
-    NG_CONTROL, NG_DATA, NGF_RESP, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NODEINFO,
-)
+from pyngraph.abi.constants import NGF_RESP, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NODEINFO
+from pyngraph.abi.nodetypes.ng_socket import NG_CONTROL, NG_DATA
 from pyngraph.abi.message import NgMesg
 from pyngraph.backend.freebsd import LibNetgraph, PfNetgraphTransport, available, check_ready, sockaddr
 from pyngraph.backend.pylib import PyLibNetgraph

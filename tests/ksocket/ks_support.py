@@ -18,9 +18,10 @@ import pytest
 from pyngraph import backend as backends
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import AcceptReply, Mkpeer, NgMesg, NodeInfo, Rmhook, Sockopt, encode_sockaddr
-from pyngraph.abi.constants import (
-    NGM_GENERIC_COOKIE, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME,
-    NGM_KSOCKET_GETOPT, NGM_KSOCKET_SETOPT, NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN,
+from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN
+from pyngraph.abi.nodetypes.ng_ksocket import (
+    NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT,
+    NGM_KSOCKET_SETOPT,
 )
 from pyngraph.emulator.kernel import Kernel
 

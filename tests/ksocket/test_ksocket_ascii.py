@@ -9,7 +9,8 @@ from ks_support import User, wait_readable
 
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import Sockopt
-from pyngraph.abi.constants import NGM_KSOCKET_CONNECT, NGM_KSOCKET_GETOPT, SO_REUSEADDR, SOL_SOCKET, Errno
+from pyngraph.abi.constants import SO_REUSEADDR, SOL_SOCKET, Errno
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_GETOPT
 from pyngraph.errors import NetgraphError
 
 

@@ -18,7 +18,8 @@ from ks_support import User, unpack_i32
 
 from pyngraph.abi import Sockopt, decode_sockaddr, encode_sockaddr
 from pyngraph.abi import constants as c
-from pyngraph.abi.constants import (
+from pyngraph.abi.nodetypes import ng_ksocket
+from pyngraph.abi.nodetypes.ng_ksocket import (
     NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETPEERNAME,
     NGM_KSOCKET_LISTEN,
 )
@@ -77,7 +78,7 @@ class Emulated:
         if op == "accept":
             return self._ask(NGM_KSOCKET_ACCEPT)
         if op == "setopt":
-            return self._ask(c.NGM_KSOCKET_SETOPT, Sockopt(step[1], step[2], step[3]).encode())
+            return self._ask(ng_ksocket.NGM_KSOCKET_SETOPT, Sockopt(step[1], step[2], step[3]).encode())
         if op == "getopt":
             try:
                 reply = self.user.getopt(".:ks", step[1], step[2])

@@ -15,9 +15,10 @@ from ks_support import WAIT, User, free_port, i32, ksocket_nodes, node_alive, un
 
 from pyngraph.abi import Connect, decode_sockaddr, encode_sockaddr
 from pyngraph.abi.constants import (
-    AF_INET, AF_INET6, AF_LOCAL, NGF_RESP, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_ACCEPT,
-    NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_NODEINFO,
-    Errno,
+    AF_INET, AF_INET6, AF_LOCAL, NGF_RESP, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_NODEINFO, Errno,
+)
+from pyngraph.abi.nodetypes.ng_ksocket import (
+    NGM_KSOCKET_ACCEPT, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN,
 )
 from pyngraph.emulator.kernel import Kernel
 from pyngraph.errors import NetgraphError, NoBufferSpaceError

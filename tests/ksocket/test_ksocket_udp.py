@@ -11,11 +11,10 @@ import threading
 import pytest
 from ks_support import WAIT, User
 
+from pyngraph.abi.nodetype import Hooks, NgType
 from pyngraph.abi import decode_sockaddr, encode_sockaddr
-from pyngraph.abi.constants import (
-    AF_INET, AF_INET6, AF_LOCAL, NGM_KSOCKET_CONNECT,
-    NGM_KSOCKET_COOKIE, NG_KSOCKET_TAG_SOCKADDR,
-)
+from pyngraph.abi.constants import AF_INET, AF_INET6, AF_LOCAL
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NG_KSOCKET_TAG_SOCKADDR
 from pyngraph.emulator.kernel import Kernel
 from pyngraph.emulator.node import Hook, Node, Tag
 from pyngraph.errors import NetgraphError
@@ -93,7 +92,7 @@ def test_source_tag_and_foreign_tags(kernel: Kernel) -> None:
     arrived = threading.Event()
 
     class Probe(Node):
-        type_name = "ksprobe"
+        declaration = NgType("ksprobe", 1, (), Hooks(any_name=True), "records packets")
 
         def rcvdata(self, hook: Hook, data: bytes, tags) -> None:
             received.append((data, tuple(tags)))

@@ -27,12 +27,17 @@ import pytest
 
 from rob_support import REPO, Emud, as_user, bounded
 from pyngraph.abi import Connect, Mkpeer, Name, NgMesg
-from pyngraph.abi.args import NameList, NodeInfo, Sockopt
+from pyngraph.abi.args import NameList, NodeInfo
+from pyngraph.abi.nodetypes.ng_ksocket import Sockopt
 from pyngraph.abi.constants import (
-    NG_DATA, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN,
-    NGM_KSOCKET_SETOPT, NGM_LISTNODES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO, NGM_SHUTDOWN,
+    NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTNODES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO, NGM_SHUTDOWN,
 )
-from pyngraph.abi.constants import AF_INET, NGM_KSOCKET_GETNAME
+from pyngraph.abi.nodetypes.ng_ksocket import (
+    NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT,
+)
+from pyngraph.abi.nodetypes.ng_socket import NG_DATA
+from pyngraph.abi.constants import AF_INET
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_GETNAME
 from pyngraph.abi.sockaddr import decode_sockaddr, encode_sockaddr
 from pyngraph.backend.emulated import EmulatedTransport
 from pyngraph.backend.pylib import PyLibNetgraph
@@ -588,7 +593,7 @@ def test_the_timeout_setting_is_used(monkeypatch) -> None:
 
 
 def test_accept_replies_lost_to_a_full_control_socket_are_counted(emud_factory) -> None:
-    from pyngraph.abi.constants import NGM_HUB_COOKIE
+    from pyngraph.abi.nodetypes.ng_hub import NGM_HUB_COOKIE
 
     daemon: Emud = emud_factory()
     lib = _lib(daemon.path)

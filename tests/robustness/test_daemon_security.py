@@ -18,7 +18,8 @@ import pytest
 
 from rob_support import Emud, as_user
 from pyngraph.abi import Mkpeer, NgMesg
-from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_HUB_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_SHUTDOWN
+from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_SHUTDOWN
+from pyngraph.abi.nodetypes.ng_hub import NGM_HUB_COOKIE
 from pyngraph.backend.emulated import EmulatedTransport
 from pyngraph.backend.pylib import PyLibNetgraph
 from pyngraph.abi.message import HEADER_SIZE

@@ -22,9 +22,10 @@ from pyngraph import backend as backends
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import Connect, Mkpeer, NodeInfo, Rmhook, TypeList, encode_sockaddr
 from pyngraph.abi.constants import (
-    AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_LISTTYPES,
-    NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN, Errno,
+    AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTTYPES, NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK,
+    NGM_SHUTDOWN, Errno,
 )
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
 from pyngraph.backend.emulated import EmulatedTransport
 from pyngraph.backend.pylib import PyLibNetgraph
 from pyngraph.emulator.daemon import KernelErrors

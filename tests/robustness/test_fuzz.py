@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 
 from rob_support import Emud, bounded, load_fuzzer
 from pyngraph.abi.constants import (
-    NG_CMDSTRSIZ, NG_CONTROL, NG_VERSION, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_CONNECT,
-    NGM_GENERIC_COOKIE, NGM_KSOCKET_COOKIE, NGM_MKPEER, NGM_NAME, NGM_RMHOOK,
+    NG_CMDSTRSIZ, NG_VERSION, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_CONNECT, NGM_GENERIC_COOKIE,
+    NGM_MKPEER, NGM_NAME, NGM_RMHOOK,
 )
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_COOKIE
+from pyngraph.abi.nodetypes.ng_socket import NG_CONTROL
 from pyngraph.backend.emulated import EmulatedTransport
 from pyngraph.backend.pylib import PyLibNetgraph
 from pyngraph.emulator import transport as wire

@@ -30,10 +30,8 @@ from rob_support import REPO, WAIT, bounded
 from pyngraph import backend as backends
 from pyngraph import libnetgraph as ng
 from pyngraph.abi import Mkpeer, encode_sockaddr
-from pyngraph.abi.constants import (
-    AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_MKPEER,
-    Errno,
-)
+from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER, Errno
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME
 from pyngraph.abi.sockaddr import decode_sockaddr
 from pyngraph.emulator.daemon import KernelErrors
 from pyngraph.errors import NetgraphError

@@ -17,9 +17,8 @@ import pytest
 
 from rob_support import WAIT, Emud
 from pyngraph.abi import Mkpeer, encode_sockaddr
-from pyngraph.abi.constants import (
-    AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER,
-)
+from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
 
 ADDR_A, ADDR_B, PORT = "10.200.0.1", "10.200.0.2", 4789
 PACKETS, WINDOW = 300, 25

@@ -15,9 +15,10 @@ import pytest
 
 from pyngraph import libnetgraph
 from pyngraph.abi import AcceptReply, Connect, decode_sockaddr, encode_sockaddr
-from pyngraph.abi.constants import (
-    AF_INET, NGF_RESP, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
-    NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_LISTEN,
+from pyngraph.abi.constants import AF_INET, NGF_RESP, NGM_CONNECT, NGM_GENERIC_COOKIE
+from pyngraph.abi.nodetypes.ng_ksocket import (
+    NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME,
+    NGM_KSOCKET_LISTEN,
 )
 from pyngraph.errors import NetgraphError
 

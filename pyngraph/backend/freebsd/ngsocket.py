@@ -13,7 +13,8 @@ import errno
 import os
 from typing import Optional, Tuple, Union
 
-from ...abi.constants import NG_CONTROL, NG_DATA, NG_PATHSIZ, NGSA_OVERHEAD, PF_NETGRAPH, SOCK_DGRAM
+from ...abi.constants import NG_PATHSIZ, PF_NETGRAPH, SOCK_DGRAM
+from ...abi.nodetypes.ng_socket import NG_CONTROL, NG_DATA, NGSA_OVERHEAD
 from ...errors import NetgraphError
 from . import sockaddr
 from .libc import libc, socklen_t

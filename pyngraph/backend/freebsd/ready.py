@@ -14,7 +14,8 @@ import os
 import sys
 from typing import Callable, Iterable, List, Optional
 
-from ...abi.constants import NG_CONTROL, NG_VERSION, PF_NETGRAPH, SOCK_DGRAM
+from ...abi.constants import NG_VERSION, PF_NETGRAPH, SOCK_DGRAM
+from ...abi.nodetypes.ng_socket import NG_CONTROL
 from ...errors import NetgraphError, UnavailableError
 from . import libpath
 from .libc import libc

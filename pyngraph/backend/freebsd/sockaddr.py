@@ -8,7 +8,8 @@ Like libnetgraph we send ``sg_len = 2 + strlen + 1`` bytes.
 
 from __future__ import annotations
 
-from ...abi.constants import AF_NETGRAPH, NGSA_OVERHEAD, Errno
+from ...abi.constants import AF_NETGRAPH, Errno
+from ...abi.nodetypes.ng_socket import NGSA_OVERHEAD
 from ...errors import InvalidArgumentError, NetgraphError
 
 #: sg_len is one byte, so the longest string a sockaddr_ng can carry.

@@ -1,15 +1,17 @@
-"""The emulated node types, one module per type, each exporting ``NODE_TYPE``."""
+"""The emulated node types: for each declared type, the module of its name, exporting ``NODE_TYPE``."""
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING
 
+from ...abi.nodetypes import DECLARED
+
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
-TYPE_MODULES = ("socket", "ksocket", "hub", "echo", "hole", "tee",
-                "iface", "eiface", "ether", "bridge", "one2many", "vlan")
+TYPE_MODULES = tuple(DECLARED)
+"""A module per declared node type (:data:`pyngraph.abi.nodetypes.DECLARED`), named as the type."""
 
 
 def register_all(kernel: "Kernel") -> None:

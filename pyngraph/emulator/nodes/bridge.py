@@ -19,17 +19,17 @@ import struct
 import time
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
-from ...abi.constants import (
-    NG_BRIDGE_HOOK_LINK_PREFIX, NG_BRIDGE_HOOK_UPLINK_PREFIX, NG_HOOKSIZ, NGM_BRIDGE_CLR_STATS,
-    NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG, NGM_BRIDGE_GET_STATS, NGM_BRIDGE_GET_TABLE,
-    NGM_BRIDGE_GETCLR_STATS, NGM_BRIDGE_MOVE_HOST, NGM_BRIDGE_RESET, NGM_BRIDGE_SET_CONFIG,
-    NGM_BRIDGE_SET_PERSISTENT, Errno,
+from ...abi.constants import NG_HOOKSIZ, Errno
+from ...abi.nodetypes.ng_bridge import (
+    NG_BRIDGE_HOOK_LINK_PREFIX, NG_BRIDGE_HOOK_UPLINK_PREFIX, NGM_BRIDGE_CLR_STATS, NGM_BRIDGE_COOKIE,
+    NGM_BRIDGE_GET_CONFIG, NGM_BRIDGE_GET_STATS, NGM_BRIDGE_GET_TABLE, NGM_BRIDGE_GETCLR_STATS,
+    NGM_BRIDGE_MOVE_HOST, NGM_BRIDGE_RESET, NGM_BRIDGE_SET_CONFIG, NGM_BRIDGE_SET_PERSISTENT,
 )
+from ...abi.nodetypes import ng_bridge
 from ...abi.message import NgMesg
 from ...abi.structs import (
     ng_bridge_config, ng_bridge_hostent, ng_bridge_link_stats, ng_bridge_move_host,
 )
-from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
@@ -97,9 +97,7 @@ class Host:
 class BridgeNode(Node):
     """The learning bridge."""
 
-    type_name = "bridge"
-    cookie = NGM_BRIDGE_COOKIE
-    cmdlist = CMDLISTS["bridge"]
+    declaration = ng_bridge.TYPE
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
@@ -250,9 +248,6 @@ class BridgeNode(Node):
         return link
 
     def rcvmsg(self, item: MsgItem) -> Result:
-        msg = item.msg
-        if msg.typecookie != NGM_BRIDGE_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"bridge: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_get_config(self, item: MsgItem) -> Result:

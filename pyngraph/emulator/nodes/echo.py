@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from ...abi.constants import NGF_RESP, NGM_ECHO_COOKIE
-from ...ascii import CMDLISTS
+from ...abi.constants import NGF_RESP
+from ...abi.nodetypes import ng_echo
 from ..node import Hook, MsgItem, Node, Result, Tags
 
 
 class EchoNode(Node):
     """Reflects every packet out of its arrival hook and every message to its sender."""
 
-    type_name = "echo"
-    cookie = NGM_ECHO_COOKIE
-    cmdlist = CMDLISTS["echo"]
+    declaration = ng_echo.TYPE
 
     def rcvmsg(self, item: MsgItem) -> Result:
         msg = item.msg

@@ -14,11 +14,12 @@ import struct
 from typing import Callable, Dict, List
 
 from ...abi.constants import (
-    AF_INET, AF_INET6, ETHER_ADDR_LEN, IFNAMSIZ, NG_EIFACE_EIFACE_NAME, NG_EIFACE_HOOK_ETHER,
-    NGM_EIFACE_COOKIE, NGM_EIFACE_GET_IFADDRS, NGM_EIFACE_GET_IFNAME, NGM_EIFACE_SET, NGM_FLOW_COOKIE,
-    NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, Errno,
+    AF_INET, AF_INET6, ETHER_ADDR_LEN, IFNAMSIZ, NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, Errno,
 )
-from ...ascii import CMDLISTS
+from ...abi.nodetypes.ng_eiface import (
+    NG_EIFACE_EIFACE_NAME, NG_EIFACE_HOOK_ETHER, NGM_EIFACE_GET_IFADDRS, NGM_EIFACE_GET_IFNAME, NGM_EIFACE_SET,
+)
+from ...abi.nodetypes import ng_eiface
 from .. import netif
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Result, Tags, run_command
@@ -72,9 +73,7 @@ def inet_addresses(ifname: str) -> List[bytes]:
 class EifaceNode(netif.DeviceNode):
     """One TAP device; one ``ether`` hook; survives the loss of its hook."""
 
-    type_name = "eiface"
-    cookie = NGM_EIFACE_COOKIE
-    cmdlist = CMDLISTS["eiface"]
+    declaration = ng_eiface.TYPE
     base = NG_EIFACE_EIFACE_NAME
     tap = True
     read_max = 65536 + 18
@@ -95,8 +94,6 @@ class EifaceNode(netif.DeviceNode):
             self.send_data(hook, packet)
 
     def newhook(self, hook: Hook, name: str) -> Result:
-        if name != NG_EIFACE_HOOK_ETHER:
-            raise fbsd_error(Errno.EPFNOSUPPORT, f"eiface: no hook {name!r} (ether)")
         self._carrier(True)
         return None
 
@@ -115,8 +112,6 @@ class EifaceNode(netif.DeviceNode):
             if msg.cmd in (NGM_LINK_IS_UP, NGM_LINK_IS_DOWN):
                 self._carrier(msg.cmd == NGM_LINK_IS_UP)
             return None
-        if msg.typecookie != NGM_EIFACE_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"eiface: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_set(self, item: MsgItem) -> Result:

@@ -28,14 +28,11 @@ import struct
 import weakref
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set, Tuple
 
-from ...abi.constants import (
-    ETHER_ADDR_LEN, IFNAMSIZ, NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_ORPHAN,
-    NG_ETHER_HOOK_UPPER, NGM_ETHER_ADD_MULTI, NGM_ETHER_COOKIE, NGM_ETHER_DEL_MULTI, NGM_ETHER_DETACH,
-    NGM_ETHER_GET_AUTOSRC, NGM_ETHER_GET_ENADDR, NGM_ETHER_GET_IFINDEX, NGM_ETHER_GET_IFNAME,
-    NGM_ETHER_GET_PROMISC, NGM_ETHER_SET_AUTOSRC, NGM_ETHER_SET_ENADDR, NGM_ETHER_SET_PROMISC,
-    NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, Errno,
+from ...abi.constants import ETHER_ADDR_LEN, IFNAMSIZ, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, Errno
+from ...abi.nodetypes.ng_ether import (
+    NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_ORPHAN, NG_ETHER_HOOK_UPPER, NGM_ETHER_ADD_MULTI, NGM_ETHER_DEL_MULTI, NGM_ETHER_DETACH, NGM_ETHER_GET_AUTOSRC, NGM_ETHER_GET_ENADDR, NGM_ETHER_GET_IFINDEX, NGM_ETHER_GET_IFNAME, NGM_ETHER_GET_PROMISC, NGM_ETHER_SET_AUTOSRC, NGM_ETHER_SET_ENADDR, NGM_ETHER_SET_PROMISC,
 )
-from ...ascii import CMDLISTS
+from ...abi.nodetypes import ng_ether
 from .. import netif
 from ..kernel import fbsd_error
 from ..linux import host_error
@@ -114,9 +111,7 @@ def _interface_named(name: str) -> Optional[str]:
 class EtherNode(Node):
     """One Linux interface's node."""
 
-    type_name = "ether"
-    cookie = NGM_ETHER_COOKIE
-    cmdlist = CMDLISTS["ether"]
+    declaration = ng_ether.TYPE
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
@@ -296,8 +291,6 @@ class EtherNode(Node):
 
     def newhook(self, hook: Hook, name: str) -> Result:
         role = NG_ETHER_HOOK_LOWER if name == NG_ETHER_HOOK_DIVERT else name
-        if role not in (NG_ETHER_HOOK_LOWER, NG_ETHER_HOOK_UPPER, NG_ETHER_HOOK_ORPHAN):
-            raise fbsd_error(Errno.EINVAL, f"ether: no hook {name!r} (lower, divert, upper, orphans)")
         if role in self.roles:
             raise fbsd_error(Errno.EISCONN, f"ether: hook {role!r} exists")
         self._open()
@@ -325,9 +318,6 @@ class EtherNode(Node):
         return None
 
     def rcvmsg(self, item: MsgItem) -> Result:
-        msg = item.msg
-        if msg.typecookie != NGM_ETHER_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"ether: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_get_ifname(self, item: MsgItem) -> Result:

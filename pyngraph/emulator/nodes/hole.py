@@ -5,10 +5,9 @@ from __future__ import annotations
 import struct
 from typing import Callable, Dict
 
-from ...abi.constants import (
-    NG_HOOKSIZ, NGM_HOLE_CLR_STATS, NGM_HOLE_COOKIE, NGM_HOLE_GET_STATS, NGM_HOLE_GETCLR_STATS, Errno,
-)
-from ...ascii import CMDLISTS
+from ...abi.constants import NG_HOOKSIZ, Errno
+from ...abi.nodetypes.ng_hole import NGM_HOLE_CLR_STATS, NGM_HOLE_GET_STATS, NGM_HOLE_GETCLR_STATS
+from ...abi.nodetypes import ng_hole
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
@@ -30,9 +29,7 @@ class HookStat:
 class HoleNode(Node):
     """Discards every packet; getstats/clrstats/getclrstats per hook."""
 
-    type_name = "hole"
-    cookie = NGM_HOLE_COOKIE
-    cmdlist = CMDLISTS["hole"]
+    declaration = ng_hole.TYPE
 
     def newhook(self, hook: Hook, name: str) -> Result:
         hook.private = HookStat()
@@ -45,9 +42,6 @@ class HoleNode(Node):
         return None
 
     def rcvmsg(self, item: MsgItem) -> Result:
-        msg = item.msg
-        if msg.typecookie != NGM_HOLE_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"hole: foreign cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_stats(self, item: MsgItem) -> Result:

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
-from ...abi.constants import NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, Errno
-from ...ascii import CMDLISTS
-from ..kernel import fbsd_error
+from ...abi.nodetypes.ng_hub import NGM_HUB_SET_PERSISTENT
+from ...abi.nodetypes import ng_hub
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
 
 class HubNode(Node):
     """Floods packets; removes itself with its last hook unless made persistent."""
 
-    type_name = "hub"
-    cookie = NGM_HUB_COOKIE
-    cmdlist = CMDLISTS["hub"]
+    declaration = ng_hub.TYPE
 
     persistent = False
 
     def rcvmsg(self, item: MsgItem) -> Result:
-        msg = item.msg
-        if msg.typecookie != NGM_HUB_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"hub: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_set_persistent(self, item: MsgItem) -> Result:

@@ -16,11 +16,11 @@ import logging
 import struct
 from typing import TYPE_CHECKING, Callable, Dict
 
-from ...abi.constants import (
-    NG_IFACE_HOOK_INET, NG_IFACE_HOOK_INET6, NG_IFACE_IFACE_NAME, NGM_FLOW_COOKIE, NGM_IFACE_BROADCAST,
-    NGM_IFACE_COOKIE, NGM_IFACE_GET_IFINDEX, NGM_IFACE_GET_IFNAME, NGM_IFACE_POINT2POINT, Errno,
+from ...abi.constants import NGM_FLOW_COOKIE, Errno
+from ...abi.nodetypes.ng_iface import (
+    NG_IFACE_HOOK_INET, NG_IFACE_HOOK_INET6, NG_IFACE_IFACE_NAME, NGM_IFACE_BROADCAST, NGM_IFACE_GET_IFINDEX, NGM_IFACE_GET_IFNAME, NGM_IFACE_POINT2POINT,
 )
-from ...ascii import CMDLISTS
+from ...abi.nodetypes import ng_iface
 from .. import netif
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Result, Tags, run_command
@@ -38,20 +38,13 @@ _U32 = struct.Struct("=I")
 class IfaceNode(netif.DeviceNode):
     """One TUN device; ``inet``/``inet6`` hooks; survives the loss of its hooks."""
 
-    type_name = "iface"
-    cookie = NGM_IFACE_COOKIE
-    cmdlist = CMDLISTS["iface"]
+    declaration = ng_iface.TYPE
     base = NG_IFACE_IFACE_NAME
     read_max = 65535 + netif.PI.size
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
         self.point2point = True  # IFF_POINTOPOINT (else IFF_BROADCAST), as the node reports it
-
-    def newhook(self, hook: Hook, name: str) -> Result:
-        if name not in _FAMILIES:
-            raise fbsd_error(Errno.EPFNOSUPPORT, f"iface: no hook {name!r} (inet, inet6)")
-        return None
 
     def output(self, packet: bytes) -> None:
         """A packet Linux routed out of the device leaves by its family's hook."""
@@ -72,8 +65,6 @@ class IfaceNode(netif.DeviceNode):
         msg = item.msg
         if msg.typecookie == NGM_FLOW_COOKIE:
             return None  # link up/down: the TUN device's carrier follows its descriptor
-        if msg.typecookie != NGM_IFACE_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"iface: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_get_ifname(self, item: MsgItem) -> Result:

@@ -34,17 +34,18 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional
 
-from ...abi.args import AcceptReply, Sockopt
-from ...abi.constants import (
-    AF_INET, AF_LOCAL, NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGF_RESP, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
+from ...abi.nodetypes.ng_ksocket import AcceptReply, Sockopt
+from ...abi.nodetypes import ng_ksocket
+from ...abi.constants import AF_INET, AF_LOCAL, NGF_RESP, Errno
+from ...abi.nodetypes.ng_ksocket import (
+    NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
     NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT,
-    NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT, Errno,
+    NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT,
 )
 from ...abi.hookname import parse_hookname
 from ...abi.message import NgMesg
 from ...abi.sockaddr import SIZEOF_SOCKADDR_IN
 from ...abi.translate import family_from_host
-from ...ascii import CMDLISTS
 from ...errors import NetgraphError
 from .. import linux
 from ..flow import FlowControl
@@ -92,9 +93,7 @@ def sockaddr_tag(node_id: int, sa: bytes) -> Tag:
 class KsocketNode(Node):
     """A ksocket node: its socket, its one hook, and FreeBSD's state flags."""
 
-    type_name = "ksocket"
-    cookie = NGM_KSOCKET_COOKIE
-    cmdlist = CMDLISTS["ksocket"]
+    declaration = ng_ksocket.TYPE
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)

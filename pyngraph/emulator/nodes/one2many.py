@@ -13,15 +13,12 @@ import ctypes
 import struct
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
-from ...abi.constants import (
-    NG_ONE2MANY_FAIL_MANUAL, NG_ONE2MANY_FAIL_NOTIFY, NG_ONE2MANY_HOOK_MANY_PREFIX, NG_ONE2MANY_HOOK_ONE,
-    NG_ONE2MANY_MAX_LINKS, NG_ONE2MANY_ONE_LINKNUM, NG_ONE2MANY_XMIT_ALL, NG_ONE2MANY_XMIT_FAILOVER,
-    NG_ONE2MANY_XMIT_ROUNDROBIN, NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, NGM_ONE2MANY_CLR_STATS,
-    NGM_ONE2MANY_COOKIE, NGM_ONE2MANY_GET_CONFIG, NGM_ONE2MANY_GET_STATS, NGM_ONE2MANY_GETCLR_STATS,
-    NGM_ONE2MANY_SET_CONFIG, Errno,
+from ...abi.constants import NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, Errno
+from ...abi.nodetypes.ng_one2many import (
+    NG_ONE2MANY_FAIL_MANUAL, NG_ONE2MANY_FAIL_NOTIFY, NG_ONE2MANY_HOOK_MANY_PREFIX, NG_ONE2MANY_HOOK_ONE, NG_ONE2MANY_MAX_LINKS, NG_ONE2MANY_ONE_LINKNUM, NG_ONE2MANY_XMIT_ALL, NG_ONE2MANY_XMIT_FAILOVER, NG_ONE2MANY_XMIT_ROUNDROBIN, NGM_ONE2MANY_CLR_STATS, NGM_ONE2MANY_GET_CONFIG, NGM_ONE2MANY_GET_STATS, NGM_ONE2MANY_GETCLR_STATS, NGM_ONE2MANY_SET_CONFIG,
 )
+from ...abi.nodetypes import ng_one2many
 from ...abi.structs import ng_one2many_config, ng_one2many_link_stats
-from ...ascii import CMDLISTS
 from .. import netif
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
@@ -53,9 +50,7 @@ def link_number(name: str) -> Optional[int]:
 class One2ManyNode(Node):
     """Fan-out/fan-in with per-link counters."""
 
-    type_name = "one2many"
-    cookie = NGM_ONE2MANY_COOKIE
-    cmdlist = CMDLISTS["one2many"]
+    declaration = ng_one2many.TYPE
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
@@ -132,8 +127,6 @@ class One2ManyNode(Node):
                     self.enabled[number] = int(msg.cmd == NGM_LINK_IS_UP)
                     self._update_many()
             return None
-        if msg.typecookie != NGM_ONE2MANY_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"one2many: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_set_config(self, item: MsgItem) -> Result:

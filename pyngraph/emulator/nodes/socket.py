@@ -19,10 +19,11 @@ import socket
 from collections import deque
 from typing import TYPE_CHECKING, Callable, Deque, Dict, Optional, Tuple
 
-from ...abi.constants import (
-    NG_CONTROL, NG_DATA, NG_NODESIZ, NG_TYPESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SOCK_CMD_LINGER,
-    NGM_SOCK_CMD_NOLINGER, NGM_SOCKET_COOKIE, AF_NETGRAPH, Errno,
+from ...abi.constants import NG_NODESIZ, NG_TYPESIZ, NGM_GENERIC_COOKIE, NGM_MKPEER, AF_NETGRAPH, Errno
+from ...abi.nodetypes.ng_socket import (
+    NG_CONTROL, NG_DATA, NGM_SOCK_CMD_LINGER, NGM_SOCK_CMD_NOLINGER, NGM_SOCKET_COOKIE,
 )
+from ...abi.nodetypes import ng_socket
 from ...abi.schema import text
 from ...abi.message import NgMesg
 from ..flow import FlowControl
@@ -44,9 +45,7 @@ _READ_BATCH = 64  # datagrams read from one data socket per wake-up
 class SocketNode(Node):
     """The socket node: hooks of any name, messages and data passed up to the user."""
 
-    type_name = "socket"
-    cookie = NGM_SOCKET_COOKIE
-    cmdlist = None  # ng_socket has no command list: only generic commands convert
+    declaration = ng_socket.TYPE
 
     def __init__(self, kernel: Kernel, node_id: int) -> None:
         super().__init__(kernel, node_id)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
-from ...abi.constants import (
-    NGM_FLOW_COOKIE, NGM_TEE_CLR_STATS, NGM_TEE_COOKIE, NGM_TEE_GET_STATS, NGM_TEE_GETCLR_STATS, Errno,
-)
-from ...ascii import CMDLISTS
+from ...abi.constants import NGM_FLOW_COOKIE, Errno
+from ...abi.nodetypes.ng_tee import NGM_TEE_CLR_STATS, NGM_TEE_COOKIE, NGM_TEE_GET_STATS, NGM_TEE_GETCLR_STATS
+from ...abi.nodetypes import ng_tee
 from ..kernel import fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
@@ -23,17 +22,13 @@ _MASK = 0xFFFFFFFFFFFFFFFF
 class TeeNode(Node):
     """Four fixed hooks; per-slot counters that outlive a disconnect."""
 
-    type_name = "tee"
-    cookie = NGM_TEE_COOKIE
-    cmdlist = CMDLISTS["tee"]
+    declaration = ng_tee.TYPE
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
         self.stats: Dict[str, List[int]] = {slot: [0, 0, 0, 0] for slot in SLOTS}
 
     def newhook(self, hook: Hook, name: str) -> Result:
-        if name not in SLOTS:
-            raise fbsd_error(Errno.EINVAL, f"tee: no hook {name!r} (right, left, right2left, left2right)")
         self.stats[name] = [0, 0, 0, 0]
         return None
 

@@ -15,15 +15,13 @@ import ctypes
 import struct
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
-from ...abi.constants import (
-    NG_HOOKSIZ, NG_VLAN_HOOK_DOWNSTREAM, NG_VLAN_HOOK_NOMATCH, NGM_FLOW_COOKIE, NGM_VLAN_ADD_FILTER,
-    NGM_VLAN_COOKIE, NGM_VLAN_DEL_FILTER, NGM_VLAN_DEL_VID_FLT, NGM_VLAN_GET_DECAP, NGM_VLAN_GET_ENCAP,
-    NGM_VLAN_GET_ENCAP_PROTO, NGM_VLAN_GET_TABLE, NGM_VLAN_SET_DECAP, NGM_VLAN_SET_ENCAP,
-    NGM_VLAN_SET_ENCAP_PROTO, VLAN_ENCAP_FROM_FILTER, VLAN_ENCAP_FROM_NOMATCH, Errno,
+from ...abi.constants import NG_HOOKSIZ, NGM_FLOW_COOKIE, Errno
+from ...abi.nodetypes.ng_vlan import (
+    NG_VLAN_HOOK_DOWNSTREAM, NG_VLAN_HOOK_NOMATCH, NGM_VLAN_ADD_FILTER, NGM_VLAN_DEL_FILTER, NGM_VLAN_DEL_VID_FLT, NGM_VLAN_GET_DECAP, NGM_VLAN_GET_ENCAP, NGM_VLAN_GET_ENCAP_PROTO, NGM_VLAN_GET_TABLE, NGM_VLAN_SET_DECAP, NGM_VLAN_SET_ENCAP, NGM_VLAN_SET_ENCAP_PROTO, VLAN_ENCAP_FROM_FILTER, VLAN_ENCAP_FROM_NOMATCH,
 )
+from ...abi.nodetypes import ng_vlan
 from ...abi.message import NgMesg
 from ...abi.structs import ng_vlan_filter
-from ...ascii import CMDLISTS
 from ..kernel import fbsd_error
 from ..netif import ETHERTYPE_VLAN, EVL_VLID_MASK, send_msg_hook, split_tags, vlantag
 from ..node import Hook, MsgItem, Node, Result, Tag, Tags, argument, run_command
@@ -46,9 +44,7 @@ def make_tag(vid: int, pcp: int, cfi: int) -> int:
 class VlanNode(Node):
     """The 802.1Q (de)multiplexer."""
 
-    type_name = "vlan"
-    cookie = NGM_VLAN_COOKIE
-    cmdlist = CMDLISTS["vlan"]
+    declaration = ng_vlan.TYPE
 
     def __init__(self, kernel: "Kernel", node_id: int) -> None:
         super().__init__(kernel, node_id)
@@ -134,8 +130,6 @@ class VlanNode(Node):
                     copy = NgMesg(msg.cmd, msg.typecookie, msg.data, msg.flags, msg.token, msg.cmdstr)
                     send_msg_hook(self, hook, copy)
             return None
-        if msg.typecookie != NGM_VLAN_COOKIE:
-            raise fbsd_error(Errno.EINVAL, f"vlan: unknown cookie {msg.typecookie}")
         return run_command(self, _MESSAGES, item)
 
     def _msg_del_filter(self, item: MsgItem) -> Result:
