@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
-from ...abi.nodetypes.ng_hub import NGM_HUB_SET_PERSISTENT
 from ...abi.nodetypes import ng_hub
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 
@@ -38,7 +37,7 @@ class HubNode(Node):
 
 # ng_hub_rcvmsg's switch: each NGM_HUB_* command and its handler
 _MESSAGES: Dict[int, Callable[[HubNode, MsgItem], Result]] = {
-    NGM_HUB_SET_PERSISTENT: HubNode._msg_set_persistent,
+    ng_hub.NGM_HUB_SET_PERSISTENT: HubNode._msg_set_persistent,
 }
 
 NODE_TYPE = HubNode
