@@ -38,11 +38,16 @@ from typing import Any, Callable, Counter, Dict, List, NamedTuple, Optional, Tup
 
 from pyngraph.abi import Connect, Mkpeer, NodeInfo
 from pyngraph.abi.constants import (
-    NG_CMDSTRSIZ, NG_CONTROL, NG_DATA, NG_VERSION, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_CONNECT,
-    NGM_ECHO_COOKIE, NGM_GENERIC_COOKIE, NGM_HOLE_COOKIE, NGM_HUB_COOKIE, NGM_KSOCKET_COOKIE,
+    NG_CMDSTRSIZ, NG_VERSION, NGM_ASCII2BINARY, NGM_BINARY2ASCII, NGM_CONNECT, NGM_GENERIC_COOKIE,
     NGM_LISTHOOKS, NGM_LISTNAMES, NGM_LISTNODES, NGM_LISTTYPES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO,
-    NGM_RMHOOK, NGM_SHUTDOWN, NGM_SOCKET_COOKIE, NGM_TEE_COOKIE, NGM_TEXT_CONFIG, NGM_TEXT_STATUS,
+    NGM_RMHOOK, NGM_SHUTDOWN, NGM_TEXT_CONFIG, NGM_TEXT_STATUS,
 )
+from pyngraph.abi.nodetypes.ng_echo import NGM_ECHO_COOKIE
+from pyngraph.abi.nodetypes.ng_hole import NGM_HOLE_COOKIE
+from pyngraph.abi.nodetypes.ng_hub import NGM_HUB_COOKIE
+from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_COOKIE
+from pyngraph.abi.nodetypes.ng_socket import NG_CONTROL, NG_DATA, NGM_SOCKET_COOKIE
+from pyngraph.abi.nodetypes.ng_tee import NGM_TEE_COOKIE
 from pyngraph.abi.message import HEADER_SIZE
 from pyngraph.backend.emulated import EmulatedTransport
 from pyngraph.backend.pylib import PyLibNetgraph
