@@ -18,9 +18,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
-from ..abi.nodetypes.ng_ksocket import AcceptReply
+from ..abi.nodetypes.ng_ksocket import (
+    AcceptReply, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE,
+)
 from ..abi.constants import Errno
-from ..abi.nodetypes.ng_ksocket import NGM_KSOCKET_ACCEPT, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
 from ..abi.message import NgMesg
 from ..abi.sockaddr import Sockaddr
 from ..errors import NetgraphError

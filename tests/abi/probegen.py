@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Type, Union
 
-from pyngraph.abi import constants
-from pyngraph.abi import nodetypes
+from pyngraph.abi import constants, nodetypes
 from pyngraph.abi.structs import ALL_STRUCTS
 
 TARGETS = (

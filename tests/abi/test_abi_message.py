@@ -6,8 +6,7 @@ import errno
 
 import pytest
 
-from pyngraph.abi import HEADER_SIZE, Mkpeer, NgMesg
-from pyngraph.abi import constants as c
+from pyngraph.abi import HEADER_SIZE, Mkpeer, NgMesg, constants as c
 from pyngraph.abi.nodetypes import ng_ksocket
 from pyngraph.errors import InvalidArgumentError
 

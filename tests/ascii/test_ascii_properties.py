@@ -14,8 +14,7 @@ import struct
 import sys
 
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from pyngraph.abi.args import HookList, NameList, NodeInfo, TypeList
 from pyngraph.abi.nodetypes.ng_hole import HoleHookStat

@@ -15,8 +15,7 @@ from typing import Optional, Tuple
 
 import pytest
 
-from pyngraph import backend as backends
-from pyngraph import libnetgraph as ng
+from pyngraph import backend as backends, libnetgraph as ng
 from pyngraph.abi import AcceptReply, Mkpeer, NgMesg, NodeInfo, Rmhook, Sockopt, encode_sockaddr
 from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK, NGM_SHUTDOWN
 from pyngraph.abi.nodetypes.ng_ksocket import (

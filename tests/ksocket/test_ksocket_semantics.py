@@ -16,8 +16,7 @@ import pytest
 from ks_semantics import CASES, Case, Ports, fbsd_errno_name, format_address, format_ints, host_errno_name, markdown
 from ks_support import User, unpack_i32
 
-from pyngraph.abi import Sockopt, decode_sockaddr, encode_sockaddr
-from pyngraph.abi import constants as c
+from pyngraph.abi import Sockopt, constants as c, decode_sockaddr, encode_sockaddr
 from pyngraph.abi.nodetypes import ng_ksocket
 from pyngraph.abi.nodetypes.ng_ksocket import (
     NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETPEERNAME,

@@ -28,16 +28,15 @@ import pytest
 from rob_support import REPO, Emud, as_user, bounded
 from pyngraph.abi import Connect, Mkpeer, Name, NgMesg
 from pyngraph.abi.args import NameList, NodeInfo
-from pyngraph.abi.nodetypes.ng_ksocket import Sockopt
-from pyngraph.abi.constants import (
-    NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTNODES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO, NGM_SHUTDOWN,
-)
 from pyngraph.abi.nodetypes.ng_ksocket import (
-    NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT,
+    NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT,
+    Sockopt,
+)
+from pyngraph.abi.constants import (
+    AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTNODES, NGM_MKPEER, NGM_NAME, NGM_NODEINFO,
+    NGM_SHUTDOWN,
 )
 from pyngraph.abi.nodetypes.ng_socket import NG_DATA
-from pyngraph.abi.constants import AF_INET
-from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_GETNAME
 from pyngraph.abi.sockaddr import decode_sockaddr, encode_sockaddr
 from pyngraph.backend.emulated import EmulatedTransport
 from pyngraph.backend.pylib import PyLibNetgraph
@@ -339,8 +338,9 @@ ATTACKER = textwrap.dedent("""
     from pyngraph.backend.emulated import EmulatedTransport
     from pyngraph.backend.pylib import PyLibNetgraph
     from pyngraph.abi import Mkpeer, Connect
-    from pyngraph.abi.constants import (NGM_GENERIC_COOKIE as G, NGM_MKPEER, NGM_CONNECT, AF_INET,
-        NGM_KSOCKET_COOKIE as K, NGM_KSOCKET_BIND, NGM_KSOCKET_LISTEN, NGM_KSOCKET_GETNAME)
+    from pyngraph.abi.constants import NGM_GENERIC_COOKIE as G, NGM_MKPEER, NGM_CONNECT, AF_INET
+    from pyngraph.abi.nodetypes.ng_ksocket import (NGM_KSOCKET_COOKIE as K, NGM_KSOCKET_BIND, NGM_KSOCKET_LISTEN,
+        NGM_KSOCKET_GETNAME)
     from pyngraph.abi.sockaddr import encode_sockaddr, decode_sockaddr
     path, attack = sys.argv[1], sys.argv[2]
     lib = PyLibNetgraph(EmulatedTransport(path, timeout=10))

@@ -18,8 +18,7 @@ import time
 import pytest
 
 from rob_support import REPO, WAIT, Emud, bounded
-from pyngraph import backend as backends
-from pyngraph import libnetgraph as ng
+from pyngraph import backend as backends, libnetgraph as ng
 from pyngraph.abi import Connect, Mkpeer, NodeInfo, Rmhook, TypeList, encode_sockaddr
 from pyngraph.abi.constants import (
     AF_INET, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_LISTTYPES, NGM_MKPEER, NGM_NODEINFO, NGM_RMHOOK,
@@ -69,7 +68,8 @@ VICTIM = textwrap.dedent("""
     import sys
     from pyngraph import libnetgraph as ng
     from pyngraph.abi import Mkpeer, encode_sockaddr
-    from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_MKPEER
+    from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER
+    from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE
     from pyngraph.errors import NetgraphError
     cs, ds = ng.NgMkSockNode("victim")
     ng.NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_MKPEER, Mkpeer("hub", "h", "v").encode())

@@ -15,8 +15,7 @@ from types import ModuleType
 from typing import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from rob_support import Emud, bounded, load_fuzzer
 from pyngraph.abi.constants import (

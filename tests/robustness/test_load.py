@@ -27,8 +27,7 @@ import pytest
 
 import rob_loadclient
 from rob_support import REPO, WAIT, bounded
-from pyngraph import backend as backends
-from pyngraph import libnetgraph as ng
+from pyngraph import backend as backends, libnetgraph as ng
 from pyngraph.abi import Mkpeer, encode_sockaddr
 from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER, Errno
 from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME

@@ -34,14 +34,13 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional
 
-from ...abi.nodetypes.ng_ksocket import AcceptReply, Sockopt
+from ...abi.nodetypes.ng_ksocket import (
+    AcceptReply, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE,
+    NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT, NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT,
+    NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, Sockopt,
+)
 from ...abi.nodetypes import ng_ksocket
 from ...abi.constants import AF_INET, AF_LOCAL, NGF_RESP, Errno
-from ...abi.nodetypes.ng_ksocket import (
-    NG_KSOCKET_MAX_OPTLEN, NG_KSOCKET_TAG_SOCKADDR, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND,
-    NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NGM_KSOCKET_GETOPT,
-    NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN, NGM_KSOCKET_SETOPT,
-)
 from ...abi.hookname import parse_hookname
 from ...abi.message import NgMesg
 from ...abi.sockaddr import SIZEOF_SOCKADDR_IN
