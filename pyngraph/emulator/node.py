@@ -17,15 +17,18 @@ private data.  netgraph's type methods are the methods below; every one is
 optional (the defaults do what FreeBSD does when a type leaves it NULL).
 
 **Threading.** Every method, and every callback registered through the
-services below, runs on the one kernel thread.  Node code needs no locks and
-must never block (use :meth:`Kernel.watch_fd` for descriptors).
+services below, runs inside the kernel: on the kernel's loop thread, or on a
+caller's thread that holds the kernel lock while the loop thread waits (an
+in-process request runs on the caller's thread, :meth:`EventLoop.call`).  One
+thing runs in the kernel at a time, so node code needs no locks; it must
+never block (use :meth:`Kernel.watch_fd` for descriptors).
 
 **Errors.** A method refuses by raising ``NetgraphError.from_fbsd(Errno.X)``
 or by returning the FreeBSD errno number; ``0``/``None`` is success.  The
 value reaches the original sender (the ``sendto()`` result of a socket node
 user) exactly as netgraph's handler return value does.
 
-**Services** (methods on :class:`Node`, all kernel-thread only):
+**Services** (methods on :class:`Node`, only from inside the kernel):
 
 * ``send_data(hook, data, tags=())`` — data out of one of our hooks to the
   peer (``NG_FWD_ITEM_HOOK``/``NG_SEND_DATA``); returns the peer's errno.
@@ -226,7 +229,7 @@ class Node:
         return self.kernel.forward_msg(hook, item)
 
     def queue_call(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` later on the kernel thread, if this node is still valid."""
+        """Run ``fn(*args)`` later inside the kernel, if this node is still valid."""
         self.kernel.queue_call(self, fn, *args)
 
     def rmnode_self(self) -> None:
