@@ -32,7 +32,8 @@ import socket
 import struct
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Union
 
 from ...abi.args import AcceptReply, Sockopt
 from ...abi.constants import (
@@ -66,7 +67,9 @@ _I32 = struct.Struct("=i")
 _SIN = struct.Struct("!BBH4s8x").pack  # an AF_INET sockaddr: sa_len, family, port, address, zeros
 _TAGS_MAX = 256  # source-address tags cached per node
 _READ_BATCH = 8  # receives per readable event: a flood into one socket starves no other
+_SEND_BATCH = 64  # buffered packets one sendmsg() writes
 _STREAMS = (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
+Buffer = Union[bytes, memoryview]  # a packet, or the unsent rest of one
 _local = threading.local()  # each thread's receive buffer (node code of one kernel runs on one thread at a time)
 
 
@@ -110,7 +113,7 @@ class KsocketNode(Node):
         self.replies_lost = 0  # ACCEPT replies the requester could not take
         self.response_token = 0  # token and requester of the owed CONNECT/ACCEPT reply
         self.response_addr = 0
-        self._outq: Deque[bytes] = deque()  # stream data taken but not yet written
+        self._outq: Deque[Buffer] = deque()  # stream data taken but not yet written (the first: its unsent rest)
         self._held: Optional[bytes] = None  # a received stream chunk the peer refused
         # the outgoing buffer's bytes; lossless: producers paused until it drains
         self._outflow = FlowControl(OUTQ_MAX, high=0, pause=self.kernel.pause_source,
@@ -586,11 +589,20 @@ class KsocketNode(Node):
         return error
 
     def _send_stream(self, sock: socket.socket, data: bytes) -> int:
-        """Write a whole packet or take it whole into the outgoing buffer."""
+        """Write a whole packet or take it whole into the outgoing buffer.
+
+        While more queued work waits (packets behind this one, as a daemon's
+        batch of a user's writes) the packet is only taken, and one queued
+        flush writes them all with as few system calls as the socket allows.
+        """
         if self._outq:
             if not self._outflow.admit(len(data)):
                 return self._drop(data, "outgoing buffer full", Errno.ENOBUFS)
             self._queue_out(data)
+            return 0
+        if self.kernel.pending():
+            self._queue_out(data)
+            self.queue_call(self._flush_queued)
             return 0
         try:
             sent = sock.send(data)
@@ -599,34 +611,46 @@ class KsocketNode(Node):
         except OSError as exc:
             return self._drop(data, str(exc), linux.fbsd_errno_of(exc.errno or 0))
         if sent < len(data):
-            self._queue_out(data[sent:])
+            self._queue_out(memoryview(data)[sent:] if sent else data)
             self._rewatch()
         return 0
 
-    def _queue_out(self, data: bytes) -> None:
+    def _queue_out(self, data: Buffer) -> None:
         self._outq.append(data)
         # lossless: the producer waits; else a slow peer holds up nobody and past OUTQ_MAX we drop
         self._outflow.add(len(data), hold_back=self.kernel.lossless)
 
+    def _flush_queued(self) -> None:
+        """The flush a batch of taken packets queued behind itself."""
+        if self.sock is not None and self._outq:
+            self._flush()
+            self._rewatch()  # what the socket did not take waits for it to be writable
+
     def _flush(self) -> None:
+        """Write the outgoing buffer, up to ``_SEND_BATCH`` packets per system call, until the socket is full."""
         sock = self.sock
         assert sock is not None
         outq = self._outq
         while outq:
+            batch = list(islice(outq, _SEND_BATCH))
             try:
-                sent = sock.send(outq[0])
+                sent = sock.sendmsg(batch)
             except BlockingIOError:
                 return
             except OSError as exc:
+                self.drops += len(outq)
                 log.debug("%s: %d buffered bytes dropped: %s", self.path, self._outflow.size, exc)
                 outq.clear()
                 self._outflow.clear()
                 return
             self._outflow.remove(sent)  # resumes the producers once all is written
-            if sent < len(outq[0]):
-                outq[0] = outq[0][sent:]
-                return
-            outq.popleft()
+            for data in batch:
+                if sent < len(data):
+                    if sent:
+                        outq[0] = memoryview(data)[sent:]
+                    return  # the socket is full
+                sent -= len(data)
+                outq.popleft()
 
 
 def _spare() -> List[int]:
