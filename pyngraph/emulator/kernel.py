@@ -364,6 +364,20 @@ class Kernel(EventLoop):
         self._direct += 1
         return self._rcvdata(peer, data, tags)
 
+    def send_user_data(self, hook: Hook, data: bytes) -> int:
+        """A user's data send (``ngd_send``): :meth:`send_data`, the last thing the user's request does.
+
+        On a user's thread in :meth:`call` with nothing queued, a packet for a
+        queueing hook runs at once: the drain that ends the call would run it
+        next.  As for a queued packet, the receiver's errno is not returned.
+        """
+        peer = hook.peer
+        if (self._holder is not None and self._depth == 0 and not self._queue and peer is not None
+                and peer.force_queue and hook.valid and peer.valid and peer.node.valid):
+            self._rcvdata(peer, data, ())
+            return 0
+        return self.send_data(hook, data)
+
     def _rcvdata_queued(self, hook: Hook, data: bytes, tags: Tags) -> int:
         self._queued_data.remove(1)
         return self._rcvdata(hook, data, tags)
