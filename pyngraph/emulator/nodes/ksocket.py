@@ -49,7 +49,7 @@ from ...ascii import CMDLISTS
 from ...errors import NetgraphError
 from .. import linux
 from ..flow import FlowControl
-from ..kernel import fbsd_error
+from ..kernel import Watch, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tag, Tags
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ _TAGS_MAX = 256  # source-address tags cached per node
 _READ_BATCH = 8  # receives per readable event: a flood into one socket starves no other
 _SEND_BATCH = 64  # buffered packets one sendmsg() writes
 _STREAMS = (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
+_MSG_TRUNC = int(socket.MSG_TRUNC)  # a plain int: no enum arithmetic per datagram
 Buffer = Union[bytes, memoryview]  # a packet, or the unsent rest of one
 _local = threading.local()  # each thread's receive buffer (node code of one kernel runs on one thread at a time)
 
@@ -443,28 +444,59 @@ class KsocketNode(Node):
     # --- socket -> hook ---------------------------------------------------------------------
 
     def _incoming(self) -> None:
-        """Read what the socket has and send it out of the hook, while the peer takes it."""
-        sock, hook = self.sock, self.hook
-        assert sock is not None and hook is not None
+        """Read what the socket has and send it out of the hook, while the peer takes it.
+
+        At most ``_READ_BATCH`` receives, then the other descriptors get their
+        turn (the loop is level-triggered and comes back).
+        """
+        sock = self.sock
+        assert sock is not None and self.hook is not None
         source = self.kernel.current_source
         if self._held is not None:
             if not self._forward_chunk(self._held):
                 return
             self._held = None
             self._rewatch()
-        stream, connection = self._stream, self._connection
+        if self._stream:
+            self._read_stream(sock, source)
+        else:
+            self._read_datagrams(sock, source)
+
+    def _read_stream(self, sock: socket.socket, source: Optional[Watch]) -> None:
+        """Stream bytes as they come, up to ``IP_MAXPACKET`` a packet, into one reused buffer."""
         buffer = _receive_buffer()
-        buffers = [buffer]
-        for _ in range(_READ_BATCH):  # then the other descriptors get their turn (level-triggered)
+        for _ in range(_READ_BATCH):
             if self.sock is None or self.hook is None:
                 return
             if source is not None and source.paused:
                 return  # the receiver is full; it resumes us when it drains
             try:
-                if stream:
-                    nbytes, msg_flags, address = sock.recv_into(buffer), 0, None
-                else:
-                    nbytes, _, msg_flags, address = sock.recvmsg_into(buffers)
+                nbytes = sock.recv_into(buffer)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                log.debug("%s: receive failed (%s): end of stream", self.path, exc)
+                self._eof()
+                return
+            if not nbytes:
+                self._eof()
+                return
+            if not self._forward_chunk(bytes(buffer[:nbytes])):
+                return
+
+    def _read_datagrams(self, sock: socket.socket, source: Optional[Watch]) -> None:
+        """Datagrams (or SEQPACKET records), each with its source's tag when unconnected."""
+        connection = self._connection
+        buffer = _receive_buffer()
+        buffers = [buffer]
+        for _ in range(_READ_BATCH):
+            hook = self.hook
+            if self.sock is None or hook is None:
+                return
+            if source is not None and source.paused:
+                return
+            try:
+                nbytes, _, msg_flags, address = sock.recvmsg_into(buffers)
             except BlockingIOError:
                 return
             except OSError as exc:
@@ -474,7 +506,7 @@ class KsocketNode(Node):
                 else:
                     log.debug("%s: receive error ignored: %s", self.path, exc)
                 return
-            if msg_flags & socket.MSG_TRUNC:
+            if msg_flags & _MSG_TRUNC:
                 self.drops += 1
                 log.debug("%s: dropped a datagram larger than %d bytes", self.path, IP_MAXPACKET)
                 return
@@ -486,10 +518,6 @@ class KsocketNode(Node):
                     log.debug("%s: dropped a zero-length datagram", self.path)
                 return
             data = bytes(buffer[:nbytes])
-            if stream:
-                if not self._forward_chunk(data):
-                    return
-                continue
             tags: Tags = ()
             if not self.connected and address is not None:  # the source only when unconnected
                 tags = self._tags.get(address) or self._source_tags(sock, address)
