@@ -9,7 +9,8 @@ the item queue kept here.  Node types are installed by whoever makes the
 kernel (:mod:`.inprocess`, the daemon).
 
 Delivery follows netgraph: data goes directly to the peer's ``rcvdata``
-(queued when the peer hook forces queueing or the call stack is deep);
+(queued when the peer hook forces queueing or the call stack is deep; a
+user's send that would be queued alone runs at once, :meth:`Kernel.send_user_data`);
 messages between nodes are queued; a message from a socket node's user is
 applied at once and its errno returned (:meth:`deliver_msg`).
 """

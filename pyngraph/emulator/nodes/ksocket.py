@@ -12,7 +12,10 @@ Where Linux and FreeBSD differ underneath, the node keeps FreeBSD's face:
 * stream sockets never report or perform a partial write: a packet is taken
   whole into an outgoing buffer that is always flushed completely (a packet
   that would push it past ``OUTQ_MAX`` is dropped with ENOBUFS); only with
-  the kernel's ``lossless`` option is the producer paused while it is not empty;
+  the kernel's ``lossless`` option is the producer paused while it is not empty.
+  The buffer is written with ``sendmsg()`` of up to ``_SEND_BATCH`` packets,
+  and packets that arrive while more queued work waits are only taken, then
+  written together by one queued flush;
 * what the socket receives goes out of the hook as ``ng_ksocket_incoming2``
   sends it: a peer that refuses it (a full socket node: ENOBUFS) loses it,
   stream bytes included, as on FreeBSD.  With the kernel's ``lossless``
