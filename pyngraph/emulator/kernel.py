@@ -9,7 +9,8 @@ the item queue kept here.  Node types are installed by whoever makes the
 kernel (:mod:`.inprocess`, the daemon).
 
 Delivery follows netgraph: data goes directly to the peer's ``rcvdata``
-(queued when the peer hook forces queueing or the call stack is deep);
+(queued when the peer hook forces queueing or the call stack is deep; a
+user's send that would be queued alone runs at once, :meth:`Kernel.send_user_data`);
 messages between nodes are queued; a message from a socket node's user is
 applied at once and its errno returned (:meth:`deliver_msg`).
 """
@@ -366,6 +367,20 @@ class Kernel(EventLoop):
             return 0
         self._direct += 1
         return self._rcvdata(peer, data, tags)
+
+    def send_user_data(self, hook: Hook, data: bytes) -> int:
+        """A user's data send (``ngd_send``): :meth:`send_data`, the last thing the user's request does.
+
+        On a user's thread in :meth:`call` with nothing queued, a packet for a
+        queueing hook runs at once: the drain that ends the call would run it
+        next.  As for a queued packet, the receiver's errno is not returned.
+        """
+        peer = hook.peer
+        if (self._holder is not None and self._depth == 0 and not self._queue and peer is not None
+                and peer.force_queue and hook.valid and peer.valid and peer.node.valid):
+            self._rcvdata(peer, data, ())
+            return 0
+        return self.send_data(hook, data)
 
     def _rcvdata_queued(self, hook: Hook, data: bytes, tags: Tags) -> int:
         self._queued_data.remove(1)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import select
 import shutil
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 from ks_support import WAIT, User, free_port, i32, ksocket_nodes, node_alive, unpack_i32, wait_for
 
 from pyngraph.abi import Connect, decode_sockaddr, encode_sockaddr
 from pyngraph.abi.constants import (
-    AF_INET, AF_INET6, AF_LOCAL, NGF_RESP, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_NODEINFO, Errno,
+    AF_INET, AF_INET6, AF_LOCAL, NGF_RESP, NGM_CONNECT, NGM_GENERIC_COOKIE, NGM_NODEINFO, SO_SNDBUF, SOL_SOCKET,
+    Errno,
 )
 from pyngraph.abi.nodetypes.ng_ksocket import (
     NGM_KSOCKET_ACCEPT, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETPEERNAME, NGM_KSOCKET_LISTEN,
@@ -232,6 +235,53 @@ def test_one_mebibyte_each_way(user: User) -> None:
         assert len(back) == len(payload) and _sha(bytes(back)) == _sha(payload)
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("kernel_fixture", ["ng_kernel", "ng_daemon"], ids=["inproc", "daemon"])
+@pytest.mark.parametrize("lossless", [False, True], ids=["freebsd", "lossless"])
+def test_hundreds_of_queued_packets_reach_a_slow_peer_whole_and_in_order(
+        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, kernel_fixture: str, lossless: bool) -> None:
+    # 500 packets of 1 to 8 KiB written at once to a connection whose peer reads slowly: with a
+    # small send buffer the ksocket's outgoing buffer holds most of them and writes them in batches.
+    monkeypatch.setenv("PYNGRAPH_LOSSLESS", "1" if lossless else "0")  # read by the kernel started next
+    request.getfixturevalue(kernel_fixture)  # a fresh in-process kernel, or a pyngraph-emud
+    rng = random.Random(16)
+    packets = [rng.randbytes(rng.randint(1, 8192)) for _ in range(500)]
+    stream = b"".join(packets)
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the node's writes wait
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    user = User()
+    try:
+        user.ksocket("inet/stream/tcp")
+        user.setopt(".:ks", SOL_SOCKET, SO_SNDBUF, i32(8192))
+        connect_token(user, ".:ks", encode_sockaddr(AF_INET, server.getsockname()))
+        msg, _ = user.recv()
+        assert msg.cmd == NGM_KSOCKET_CONNECT and unpack_i32(msg.data) == 0
+        peer, _ = server.accept()
+        got = bytearray()
+
+        def read_slowly() -> None:
+            peer.settimeout(WAIT)
+            while len(got) < len(stream):
+                chunk = peer.recv(4096)
+                if not chunk:
+                    return
+                got.extend(chunk)
+                time.sleep(0.001)
+
+        reader = threading.Thread(target=read_slowly)
+        reader.start()
+        for packet in packets:
+            send_retrying(user, "ks", packet)
+        reader.join(WAIT * 3)
+        assert not reader.is_alive()
+        assert len(got) == len(stream) and _sha(bytes(got)) == _sha(stream)
+        peer.close()
+    finally:
+        user.close()
+        server.close()
 
 
 @pytest.mark.skipif(shutil.which("socat") is None, reason="socat is not on PATH (apt-get install socat)")

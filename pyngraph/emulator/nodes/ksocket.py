@@ -12,7 +12,10 @@ Where Linux and FreeBSD differ underneath, the node keeps FreeBSD's face:
 * stream sockets never report or perform a partial write: a packet is taken
   whole into an outgoing buffer that is always flushed completely (a packet
   that would push it past ``OUTQ_MAX`` is dropped with ENOBUFS); only with
-  the kernel's ``lossless`` option is the producer paused while it is not empty;
+  the kernel's ``lossless`` option is the producer paused while it is not empty.
+  The buffer is written with ``sendmsg()`` of up to ``_SEND_BATCH`` packets,
+  and packets that arrive while more queued work waits are only taken, then
+  written together by one queued flush;
 * what the socket receives goes out of the hook as ``ng_ksocket_incoming2``
   sends it: a peer that refuses it (a full socket node: ENOBUFS) loses it,
   stream bytes included, as on FreeBSD.  With the kernel's ``lossless``
@@ -32,7 +35,8 @@ import socket
 import struct
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Union
 
 from ...abi.nodetypes.ng_ksocket import (
     AcceptReply, NGM_KSOCKET_ACCEPT, NGM_KSOCKET_BIND, NGM_KSOCKET_CONNECT, NGM_KSOCKET_COOKIE,
@@ -48,7 +52,7 @@ from ...abi.translate import family_from_host
 from ...errors import NetgraphError
 from .. import linux
 from ..flow import FlowControl
-from ..kernel import fbsd_error
+from ..kernel import Watch, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tag, Tags
 
 if TYPE_CHECKING:
@@ -66,7 +70,10 @@ _I32 = struct.Struct("=i")
 _SIN = struct.Struct("!BBH4s8x").pack  # an AF_INET sockaddr: sa_len, family, port, address, zeros
 _TAGS_MAX = 256  # source-address tags cached per node
 _READ_BATCH = 8  # receives per readable event: a flood into one socket starves no other
+_SEND_BATCH = 64  # buffered packets one sendmsg() writes
 _STREAMS = (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
+_MSG_TRUNC = int(socket.MSG_TRUNC)  # a plain int: no enum arithmetic per datagram
+Buffer = Union[bytes, memoryview]  # a packet, or the unsent rest of one
 _local = threading.local()  # each thread's receive buffer (node code of one kernel runs on one thread at a time)
 
 
@@ -108,7 +115,7 @@ class KsocketNode(Node):
         self.replies_lost = 0  # ACCEPT replies the requester could not take
         self.response_token = 0  # token and requester of the owed CONNECT/ACCEPT reply
         self.response_addr = 0
-        self._outq: Deque[bytes] = deque()  # stream data taken but not yet written
+        self._outq: Deque[Buffer] = deque()  # stream data taken but not yet written (the first: its unsent rest)
         self._held: Optional[bytes] = None  # a received stream chunk the peer refused
         # the outgoing buffer's bytes; lossless: producers paused until it drains
         self._outflow = FlowControl(OUTQ_MAX, high=0, pause=self.kernel.pause_source,
@@ -438,28 +445,59 @@ class KsocketNode(Node):
     # --- socket -> hook ---------------------------------------------------------------------
 
     def _incoming(self) -> None:
-        """Read what the socket has and send it out of the hook, while the peer takes it."""
-        sock, hook = self.sock, self.hook
-        assert sock is not None and hook is not None
+        """Read what the socket has and send it out of the hook, while the peer takes it.
+
+        At most ``_READ_BATCH`` receives, then the other descriptors get their
+        turn (the loop is level-triggered and comes back).
+        """
+        sock = self.sock
+        assert sock is not None and self.hook is not None
         source = self.kernel.current_source
         if self._held is not None:
             if not self._forward_chunk(self._held):
                 return
             self._held = None
             self._rewatch()
-        stream, connection = self._stream, self._connection
+        if self._stream:
+            self._read_stream(sock, source)
+        else:
+            self._read_datagrams(sock, source)
+
+    def _read_stream(self, sock: socket.socket, source: Optional[Watch]) -> None:
+        """Stream bytes as they come, up to ``IP_MAXPACKET`` a packet, into one reused buffer."""
         buffer = _receive_buffer()
-        buffers = [buffer]
-        for _ in range(_READ_BATCH):  # then the other descriptors get their turn (level-triggered)
+        for _ in range(_READ_BATCH):
             if self.sock is None or self.hook is None:
                 return
             if source is not None and source.paused:
                 return  # the receiver is full; it resumes us when it drains
             try:
-                if stream:
-                    nbytes, msg_flags, address = sock.recv_into(buffer), 0, None
-                else:
-                    nbytes, _, msg_flags, address = sock.recvmsg_into(buffers)
+                nbytes = sock.recv_into(buffer)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                log.debug("%s: receive failed (%s): end of stream", self.path, exc)
+                self._eof()
+                return
+            if not nbytes:
+                self._eof()
+                return
+            if not self._forward_chunk(bytes(buffer[:nbytes])):
+                return
+
+    def _read_datagrams(self, sock: socket.socket, source: Optional[Watch]) -> None:
+        """Datagrams (or SEQPACKET records), each with its source's tag when unconnected."""
+        connection = self._connection
+        buffer = _receive_buffer()
+        buffers = [buffer]
+        for _ in range(_READ_BATCH):
+            hook = self.hook
+            if self.sock is None or hook is None:
+                return
+            if source is not None and source.paused:
+                return
+            try:
+                nbytes, _, msg_flags, address = sock.recvmsg_into(buffers)
             except BlockingIOError:
                 return
             except OSError as exc:
@@ -469,7 +507,7 @@ class KsocketNode(Node):
                 else:
                     log.debug("%s: receive error ignored: %s", self.path, exc)
                 return
-            if msg_flags & socket.MSG_TRUNC:
+            if msg_flags & _MSG_TRUNC:
                 self.drops += 1
                 log.debug("%s: dropped a datagram larger than %d bytes", self.path, IP_MAXPACKET)
                 return
@@ -481,10 +519,6 @@ class KsocketNode(Node):
                     log.debug("%s: dropped a zero-length datagram", self.path)
                 return
             data = bytes(buffer[:nbytes])
-            if stream:
-                if not self._forward_chunk(data):
-                    return
-                continue
             tags: Tags = ()
             if not self.connected and address is not None:  # the source only when unconnected
                 tags = self._tags.get(address) or self._source_tags(sock, address)
@@ -584,11 +618,20 @@ class KsocketNode(Node):
         return error
 
     def _send_stream(self, sock: socket.socket, data: bytes) -> int:
-        """Write a whole packet or take it whole into the outgoing buffer."""
+        """Write a whole packet or take it whole into the outgoing buffer.
+
+        While more queued work waits (packets behind this one, as a daemon's
+        batch of a user's writes) the packet is only taken, and one queued
+        flush writes them all with as few system calls as the socket allows.
+        """
         if self._outq:
             if not self._outflow.admit(len(data)):
                 return self._drop(data, "outgoing buffer full", Errno.ENOBUFS)
             self._queue_out(data)
+            return 0
+        if self.kernel.pending():
+            self._queue_out(data)
+            self.queue_call(self._flush_queued)
             return 0
         try:
             sent = sock.send(data)
@@ -597,34 +640,46 @@ class KsocketNode(Node):
         except OSError as exc:
             return self._drop(data, str(exc), linux.fbsd_errno_of(exc.errno or 0))
         if sent < len(data):
-            self._queue_out(data[sent:])
+            self._queue_out(memoryview(data)[sent:] if sent else data)
             self._rewatch()
         return 0
 
-    def _queue_out(self, data: bytes) -> None:
+    def _queue_out(self, data: Buffer) -> None:
         self._outq.append(data)
         # lossless: the producer waits; else a slow peer holds up nobody and past OUTQ_MAX we drop
         self._outflow.add(len(data), hold_back=self.kernel.lossless)
 
+    def _flush_queued(self) -> None:
+        """The flush a batch of taken packets queued behind itself."""
+        if self.sock is not None and self._outq:
+            self._flush()
+            self._rewatch()  # what the socket did not take waits for it to be writable
+
     def _flush(self) -> None:
+        """Write the outgoing buffer, up to ``_SEND_BATCH`` packets per system call, until the socket is full."""
         sock = self.sock
         assert sock is not None
         outq = self._outq
         while outq:
+            batch = list(islice(outq, _SEND_BATCH))
             try:
-                sent = sock.send(outq[0])
+                sent = sock.sendmsg(batch)
             except BlockingIOError:
                 return
             except OSError as exc:
+                self.drops += len(outq)
                 log.debug("%s: %d buffered bytes dropped: %s", self.path, self._outflow.size, exc)
                 outq.clear()
                 self._outflow.clear()
                 return
             self._outflow.remove(sent)  # resumes the producers once all is written
-            if sent < len(outq[0]):
-                outq[0] = outq[0][sent:]
-                return
-            outq.popleft()
+            for data in batch:
+                if sent < len(data):
+                    if sent:
+                        outq[0] = memoryview(data)[sent:]
+                    return  # the socket is full
+                sent -= len(data)
+                outq.popleft()
 
 
 def _spare() -> List[int]:

@@ -328,7 +328,7 @@ class DataPcb(Pcb):
                       node.path, len(payload), refusal[1])
             return 0
         hook = node.hooks[name] if name else next(iter(node.hooks.values()))
-        return self.kernel.send_data(hook, payload)
+        return self.kernel.send_user_data(hook, payload)
 
     def connect(self, sg_data: bytes) -> None:
         """Attach to the socket node at an absolute path (EISCONN, EINVAL, EADDRINUSE)."""
