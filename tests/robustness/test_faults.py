@@ -265,13 +265,14 @@ def test_descriptor_exhaustion_in_the_daemon(emud_factory) -> None:
 def test_sigquit_shows_where_the_daemon_is_and_it_goes_on(emud_factory) -> None:
     """kill -QUIT writes the stack of every daemon thread to its stderr; the daemon keeps serving."""
     daemon: Emud = emud_factory()
+    lib = PyLibNetgraph(EmulatedTransport(daemon.path, timeout=10.0))
+    lib.transport.close(lib.NgMkSockNode(None, False)[0])  # a round trip: the daemon's loop is running
     daemon.proc.send_signal(signal.SIGQUIT)
     for _ in range(int(WAIT / 0.05)):
-        if "most recent call first" in daemon.stderr():
+        if "loop.py" in daemon.stderr():
             break
         time.sleep(0.05)
     assert "most recent call first" in daemon.stderr() and "loop.py" in daemon.stderr()
-    lib = PyLibNetgraph(EmulatedTransport(daemon.path, timeout=10.0))
     cs, ds = lib.NgMkSockNode(None, True)
     lib.transport.close(ds)
     lib.transport.close(cs)
