@@ -57,6 +57,7 @@ _INT = struct.Struct("i")
 _TIMEVAL = struct.Struct("@ll")  # struct timeval
 _NOTHING = bytes(_INT.size)
 _SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
+_SERVE_WAIT = 0.02  # seconds a blocking in-process data reader runs the kernel's loop before it just waits
 
 
 _local = threading.local()
@@ -69,6 +70,11 @@ def _recv(sock: socket.socket, size: int, flags: int = 0) -> bytes:
         buf = _local.buf = bytearray(size)
     n = sock.recv_into(buf, size, flags)
     return bytes(memoryview(buf)[:n])
+
+
+def _read(sock: socket.socket, size: int, flags: int = 0) -> bytes:
+    """One datagram of at most ``size`` bytes (a large buffer is the thread's reused one)."""
+    return sock.recv(size, flags) if size <= _SMALL_RECV else _recv(sock, size, flags)
 
 
 def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = "") -> NetgraphError:
@@ -157,6 +163,10 @@ class _Socket:
         """Hand a data send to the kernel directly; False: it must go through the descriptor."""
         return False
 
+    def receive(self, size: int) -> bytes:
+        """One datagram of the descriptor, at most ``size`` bytes (waits if it blocks)."""
+        return _read(self.sock, size)
+
     def daemon_gone(self) -> bool:
         """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
         return False
@@ -179,12 +189,15 @@ class _Socket:
 class _LocalSocket(_Socket):
     """A socket of the in-process kernel: requests run on the caller's thread."""
 
-    __slots__ = ("channel",)
+    __slots__ = ("channel", "waiting")
 
     def __init__(self, sock: socket.socket, proto: int, channel: LocalChannel) -> None:
         super().__init__(sock, proto)
         self.channel = channel
         channel.on_update = self.apply_update
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        self.waiting = poller.poll  # waiting(0): whether a datagram (or EOF) waits on the descriptor
 
     def apply_update(self, data: bytes) -> None:
         """A state update of the local channel (called by the kernel as it happens)."""
@@ -211,6 +224,29 @@ class _LocalSocket(_Socket):
         channel = self.channel
         sent: bool = channel.kernel.call(channel.send_data, sg, payload)
         return sent
+
+    def receive(self, size: int) -> bytes:
+        """A data socket's datagram; when none waits, the kernel's ready work runs on this thread first.
+
+        So a packet a ksocket reads reaches the reader without the kernel
+        thread (:meth:`~pyngraph.emulator.loop.EventLoop.serve_until`).  A
+        blocking reader that gets nothing within :data:`_SERVE_WAIT` waits in
+        ``recv()`` as before (its SO_RCVTIMEO applies), the kernel thread delivering.
+        """
+        sock = self.sock
+        if self.proto != NG_DATA:
+            return _read(sock, size)
+        kernel = self.channel.kernel
+        try:
+            buf = _read(sock, size, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            kernel.serve_until(self.fd, _SERVE_WAIT if os.get_blocking(self.fd) else 0)
+            return _read(sock, size)
+        if self.waiting(0):
+            kernel.hold_off()
+        else:  # that was the last: refill now, the next read need not wait
+            kernel.serve_until(self.fd, 0)
+        return buf
 
     def abandon(self) -> None:
         super().abandon()
@@ -459,11 +495,7 @@ class EmulatedTransport:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
         if bufsize < 0:
             raise NetgraphError.from_host(errno.EINVAL, f"buffer size {bufsize}", command="recvfrom")
-        sock = self._get(fd, "recvfrom").sock
-        if bufsize <= _SMALL_RECV:
-            buf = sock.recv(bufsize + 256)
-        else:
-            buf = _recv(sock, bufsize + 256)
+        buf = self._get(fd, "recvfrom").receive(bufsize + 256)
         if not buf:
             return b"", ""
         n = buf[0]
