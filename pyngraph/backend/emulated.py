@@ -39,6 +39,7 @@ from ..emulator import transport as wire
 from ..emulator.inprocess import default_kernel
 from ..emulator.rundir import default_socket, gone_text, socket_path_problem
 from ..emulator.channel import LocalChannel
+from ..emulator.inbox import Inbox
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
 from .pylib import PyLibNetgraph
@@ -189,15 +190,14 @@ class _Socket:
 class _LocalSocket(_Socket):
     """A socket of the in-process kernel: requests run on the caller's thread."""
 
-    __slots__ = ("channel", "waiting")
+    __slots__ = ("channel", "inbox", "poll")
 
     def __init__(self, sock: socket.socket, proto: int, channel: LocalChannel) -> None:
         super().__init__(sock, proto)
         self.channel = channel
         channel.on_update = self.apply_update
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        self.waiting = poller.poll  # waiting(0): whether a datagram (or EOF) waits on the descriptor
+        self.inbox: Optional[Inbox] = None  # a data socket's packets (set once it is open)
+        self.poll: Optional[Callable[[int], List[Tuple[int, int]]]] = None  # the kernel's reader_poll(fd)
 
     def apply_update(self, data: bytes) -> None:
         """A state update of the local channel (called by the kernel as it happens)."""
@@ -226,27 +226,36 @@ class _LocalSocket(_Socket):
         return sent
 
     def receive(self, size: int) -> bytes:
-        """A data socket's datagram; when none waits, the kernel's ready work runs on this thread first.
+        """A data socket's next packet, taken from its inbox on this thread.
 
-        So a packet a ksocket reads reaches the reader without the kernel
-        thread (:meth:`~pyngraph.emulator.loop.EventLoop.serve_until`).  A
-        blocking reader that gets nothing within :data:`_SERVE_WAIT` waits in
-        ``recv()`` as before (its SO_RCVTIMEO applies), the kernel thread delivering.
+        When none waits, the kernel's ready work runs on this thread first
+        (:meth:`~pyngraph.emulator.loop.EventLoop.serve_until`), so a packet a
+        ksocket reads reaches the reader without the kernel thread.  A blocking
+        reader that gets nothing within :data:`_SERVE_WAIT` waits on the
+        descriptor (its SO_RCVTIMEO applies) while the kernel thread delivers.
         """
-        sock = self.sock
-        if self.proto != NG_DATA:
-            return _read(sock, size)
+        inbox = self.inbox
+        if inbox is None:
+            return _read(self.sock, size)
         kernel = self.channel.kernel
-        try:
-            buf = _read(sock, size, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            kernel.serve_until(self.fd, _SERVE_WAIT if os.get_blocking(self.fd) else 0)
-            return _read(sock, size)
-        if self.waiting(0):
-            kernel.hold_off()
-        else:  # that was the last: refill now, the next read need not wait
-            kernel.serve_until(self.fd, 0)
-        return buf
+        lock, sock, fd, poll = kernel.lock, self.sock, self.fd, self.poll
+        if poll is None:
+            poll = self.poll = kernel.reader_poll(fd)
+        while True:
+            with lock:
+                frame = inbox.take(sock)
+            if frame is not None:
+                if inbox.frames:
+                    kernel.hold_off()
+                else:  # that was the last: refill now, the next read need not wait
+                    kernel.serve_until(fd, 0, poll)
+                return frame
+            blocking = os.get_blocking(fd)
+            if kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll) and inbox.frames:
+                continue
+            # the doorbell (packets wait), EOF (the node has gone) or, not blocking, EAGAIN
+            if not sock.recv(1, socket.MSG_PEEK):
+                return b""
 
     def abandon(self) -> None:
         super().abandon()
@@ -402,6 +411,7 @@ class EmulatedTransport:
             kernel.call(entry.channel.close)
             raise _error(fbsd, "socket", detail=reason.decode("utf-8", "replace"))
         entry.maxdgram = wire.parse_opened(reason)
+        entry.inbox = entry.channel.pcb.inbox if proto == NG_DATA else None
         return entry
 
     def _open_daemon(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:

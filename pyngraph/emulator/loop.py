@@ -250,50 +250,64 @@ class EventLoop:
         if self._led_until != math.inf:
             self._led_until = monotonic() + LINGER
 
-    def serve_until(self, fd: int, timeout: float) -> bool:
+    def reader_poll(self, fd: int) -> Callable[[int], List[Tuple[int, int]]]:
+        """``poll()`` of a reader's descriptor ``fd`` and of this loop's descriptors (for :meth:`serve_until`)."""
+        poller = select_module.poll()
+        poller.register(fd, _POLLIN)
+        poller.register(self._selector.fileno(), _POLLIN)
+        return poller.poll
+
+    def serve_until(self, fd: int, timeout: float, poll: Optional[Callable[[int], List[Tuple[int, int]]]] = None
+                    ) -> bool:
         """Run the loop on the calling thread until ``fd`` is readable; whether it is.
 
         For a reader in the kernel's process waiting for its descriptor: what
         is ready runs here, under the lock, at least once (``timeout`` 0: only
         that), then the thread waits for ``fd`` or a watched descriptor, up to
-        ``timeout`` seconds.  Meanwhile the loop thread keeps away, and for
+        ``timeout`` seconds (``poll``: :meth:`reader_poll` of ``fd``, made if
+        not given).  Meanwhile the loop thread keeps away, and for
         :data:`LINGER` seconds after a return with ``fd`` readable.
         """
         ident = get_ident()
         if self._ident is None or self._stopping or ident == self._ident or ident == self._holder:
             return bool(select_module.select([fd], [], [], timeout)[0])  # no loop thread to relieve
-        poller = select_module.poll()
-        poller.register(fd, _POLLIN)
-        poller.register(self._selector.fileno(), _POLLIN)
+        if poll is None:
+            poll = self.reader_poll(fd)
         lock, select = self.lock, self._selector.select
         end = monotonic() + timeout
         readable = False
-        with lock:
+        lock.acquire()
+        try:
             self._readers += 1
             self._led_until = math.inf
-        try:
             while True:
-                with lock:
-                    self._holder = ident
-                    try:
-                        self._run_ready(select(0))
-                        if self.pending():
-                            self.run_slice()
-                    finally:
-                        self._holder = None
-                    busy = self.pending()
+                self._holder = ident
+                try:
+                    self._run_ready(select(0))
+                    if self.pending():
+                        self.run_slice()
+                finally:
+                    self._holder = None
                 left = end - monotonic()
-                events = poller.poll(0 if busy or left <= 0 else math.ceil(left * 1000))
-                if any(ready_fd == fd for ready_fd, _ in events):
-                    readable = True
-                    return True
+                if self.pending() or left <= 0:
+                    events = poll(0)
+                else:
+                    lock.release()
+                    try:
+                        events = poll(math.ceil(left * 1000))
+                    finally:
+                        lock.acquire()
+                for ready_fd, _ in events:
+                    if ready_fd == fd:
+                        readable = True
+                        return True
                 if left <= 0:
                     return False
         finally:
-            with lock:
-                self._readers -= 1
-                if not self._readers:
-                    self._led_until = monotonic() + LINGER if readable else 0.0
+            self._readers -= 1
+            if not self._readers:
+                self._led_until = monotonic() + LINGER if readable else 0.0
+            lock.release()
             if not self._led_until:
                 self._resume.set()
 

@@ -9,7 +9,9 @@ a datagram that does not fit is dropped with ENOBUFS (``ngs_rcvdata``,
 ``ngs_rcvmsg``), counted in the socket's ``drops`` and logged at DEBUG; no
 reader holds back anyone else.  With the kernel's ``lossless`` option (not
 FreeBSD) a full data socket instead holds packets in a bounded backlog and
-pauses whatever produced them until the user reads.
+pauses whatever produced them until the user reads.  A data socket whose
+user is in the kernel's process keeps its packets in an :class:`~..inbox.Inbox`
+the user takes them from, not in the descriptor.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ...abi.constants import (
 from ...abi.schema import text
 from ...abi.message import NgMesg
 from ..flow import FlowControl
+from ..inbox import Inbox
 from ..kernel import Kernel, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 from ..path import resolve
@@ -266,6 +269,8 @@ class DataPcb(Pcb):
         # the backlog's packets; lossless: producers paused until it drains
         self._flow = FlowControl(BACKLOG_MAX, high=0, pause=kernel.pause_source, resume=kernel.resume_source)
         self._close_when_drained = False
+        # a user in the kernel's process takes the packets from here (the descriptor: a doorbell)
+        self.inbox = Inbox(sock, self.books, kernel.pause_source, kernel.resume_source) if channel.local else None
 
     def _on_readable(self, batch: int = _READ_BATCH) -> None:
         kernel = self.kernel
@@ -364,14 +369,25 @@ class DataPcb(Pcb):
         sock = self.sock
         if sock is None:
             return 0
+        inbox = self.inbox
         if self.kernel.lossless:
-            return self._deliver_lossless(sock, data)
+            if inbox is None:
+                return self._deliver_lossless(sock, data)
+            if not inbox.flow.admit(len(data)):
+                self.books.drops += 1
+                return Errno.ENOBUFS
+            inbox.put(data, None)
+            return 0
         cost = self.books.admit(sa_len, length)
         if cost is None:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("data socket of %s: %d-byte packet dropped: receive space full (ENOBUFS, %d so far)",
                           self.node.path if self.node else "?", length, self.books.drops)
             return Errno.ENOBUFS
+        if inbox is not None:
+            if not inbox.put(data, cost):
+                self.books.release(cost)
+            return 0
         if not self._backlog:
             try:
                 sock.send(data)
@@ -432,14 +448,23 @@ class DataPcb(Pcb):
         self.gone = True
         self.push_update()
         self._flow.resume_all()  # nothing arrives any more: the producers need not wait for this reader
+        if self.inbox is not None:
+            self.inbox.close()  # the user takes what waits there, then sees EOF
         if self._backlog:
             self._close_when_drained = True  # let the user read what was accepted
         else:
             self._close_descriptor()
 
+    def detach(self) -> None:
+        if self.inbox is not None:
+            self.inbox.clear()
+        super().detach()
+
     def _close_descriptor(self) -> None:
         self._backlog.clear()
         self._flow.clear()
+        if self.inbox is not None:
+            self.inbox.close()
         super()._close_descriptor()
 
 
