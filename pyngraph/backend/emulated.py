@@ -73,11 +73,6 @@ def _recv(sock: socket.socket, size: int, flags: int = 0) -> bytes:
     return bytes(memoryview(buf)[:n])
 
 
-def _read(sock: socket.socket, size: int, flags: int = 0) -> bytes:
-    """One datagram of at most ``size`` bytes (a large buffer is the thread's reused one)."""
-    return sock.recv(size, flags) if size <= _SMALL_RECV else _recv(sock, size, flags)
-
-
 def _error(fbsd: int, command: str, addr: Optional[str] = None, detail: str = "") -> NetgraphError:
     return NetgraphError.from_fbsd(fbsd, detail or None, path=addr, command=command)
 
@@ -164,9 +159,14 @@ class _Socket:
         """Hand a data send to the kernel directly; False: it must go through the descriptor."""
         return False
 
-    def receive(self, size: int) -> bytes:
-        """One datagram of the descriptor, at most ``size`` bytes (waits if it blocks)."""
-        return _read(self.sock, size)
+    def recvfrom(self, bufsize: int) -> Tuple[bytes, str]:
+        """One datagram (cut to ``bufsize``) and its source, read from the descriptor (waits if it blocks)."""
+        sock = self.sock
+        buf = sock.recv(bufsize + 256) if bufsize <= _SMALL_RECV else _recv(sock, bufsize + 256)
+        if not buf:
+            return b"", ""
+        n = buf[0]
+        return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
 
     def daemon_gone(self) -> bool:
         """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
@@ -225,7 +225,7 @@ class _LocalSocket(_Socket):
         sent: bool = channel.kernel.call(channel.send_data, sg, payload)
         return sent
 
-    def receive(self, size: int) -> bytes:
+    def recvfrom(self, bufsize: int) -> Tuple[bytes, str]:
         """A data socket's next packet, taken from its inbox on this thread.
 
         When none waits, the kernel's ready work runs on this thread first
@@ -236,26 +236,27 @@ class _LocalSocket(_Socket):
         """
         inbox = self.inbox
         if inbox is None:
-            return _read(self.sock, size)
+            return super().recvfrom(bufsize)
         kernel = self.channel.kernel
         lock, sock, fd, poll = kernel.lock, self.sock, self.fd, self.poll
         if poll is None:
             poll = self.poll = kernel.reader_poll(fd)
         while True:
             with lock:
-                frame = inbox.take(sock)
-            if frame is not None:
-                if inbox.frames:
+                packet = inbox.take(sock)
+            if packet is not None:
+                if inbox.packets:
                     kernel.hold_off()
                 else:  # that was the last: refill now, the next read need not wait
                     kernel.serve_until(fd, 0, poll)
-                return frame
+                data = packet[0]
+                return (data if len(data) <= bufsize else data[:bufsize]), packet[1]
             blocking = os.get_blocking(fd)
-            if kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll) and inbox.frames:
+            if kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll) and inbox.packets:
                 continue
             # the doorbell (packets wait), EOF (the node has gone) or, not blocking, EAGAIN
             if not sock.recv(1, socket.MSG_PEEK):
-                return b""
+                return b"", ""
 
     def abandon(self) -> None:
         super().abandon()
@@ -505,11 +506,7 @@ class EmulatedTransport:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
         if bufsize < 0:
             raise NetgraphError.from_host(errno.EINVAL, f"buffer size {bufsize}", command="recvfrom")
-        buf = self._get(fd, "recvfrom").receive(bufsize + 256)
-        if not buf:
-            return b"", ""
-        n = buf[0]
-        return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
+        return self._get(fd, "recvfrom").recvfrom(bufsize)
 
     def daemon_gone(self, fd: int) -> Optional[str]:
         """The daemon's path when ``fd`` is one of its sockets and it has gone, else None."""

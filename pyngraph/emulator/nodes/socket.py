@@ -91,13 +91,16 @@ class SocketNode(Node):
         return None
 
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
-        if self.data is None:
+        pcb = self.data
+        if pcb is None:
             return None  # no data socket: discarded
+        if pcb.inbox is not None:  # sg_len: the name, its NUL and the 2-byte header
+            return pcb.deliver_local(hook.name, data, len(hook.name) + 3)
         prefix = self._prefixes.get(hook)
         if prefix is None:  # the framed hook name, once per hook
             prefix = self._prefixes[hook] = frame(hook.name.encode("latin-1"), b"")
         # sg_len of ngs_rcvdata's address: the name, its NUL and the 2-byte header (prefix: u8 + name)
-        return self.data.deliver(prefix + data, len(prefix) + 2, len(data))
+        return pcb.deliver(prefix + data, len(prefix) + 2, len(data))
 
     def shutdown(self) -> None:
         for pcb in (self.control, self.data):
@@ -369,25 +372,11 @@ class DataPcb(Pcb):
         sock = self.sock
         if sock is None:
             return 0
-        inbox = self.inbox
         if self.kernel.lossless:
-            if inbox is None:
-                return self._deliver_lossless(sock, data)
-            if not inbox.flow.admit(len(data)):
-                self.books.drops += 1
-                return Errno.ENOBUFS
-            inbox.put(data, None)
-            return 0
+            return self._deliver_lossless(sock, data)
         cost = self.books.admit(sa_len, length)
         if cost is None:
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("data socket of %s: %d-byte packet dropped: receive space full (ENOBUFS, %d so far)",
-                          self.node.path if self.node else "?", length, self.books.drops)
-            return Errno.ENOBUFS
-        if inbox is not None:
-            if not inbox.put(data, cost):
-                self.books.release(cost)
-            return 0
+            return self._dropped(length)
         if not self._backlog:
             try:
                 sock.send(data)
@@ -402,6 +391,30 @@ class DataPcb(Pcb):
         self._backlog.append((data, cost))
         self._flow.add(1, hold_back=False)
         return 0
+
+    def deliver_local(self, hook: str, data: bytes, sa_len: int) -> int:
+        """:meth:`deliver` to the :class:`~..inbox.Inbox` of a user in the kernel's process."""
+        inbox = self.inbox
+        assert inbox is not None
+        if self.kernel.lossless:
+            if not inbox.flow.admit(len(data)):
+                self.books.drops += 1
+                return Errno.ENOBUFS
+            inbox.put((data, hook), None)
+            return 0
+        cost = self.books.admit(sa_len, len(data))
+        if cost is None:
+            return self._dropped(len(data))
+        if not inbox.put((data, hook), cost):
+            self.books.release(cost)
+        return 0
+
+    def _dropped(self, length: int) -> int:
+        """A packet that does not fit the receive space: ENOBUFS (counted by the books, logged at DEBUG)."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("data socket of %s: %d-byte packet dropped: receive space full (ENOBUFS, %d so far)",
+                      self.node.path if self.node else "?", length, self.books.drops)
+        return Errno.ENOBUFS
 
     def _deliver_lossless(self, sock: socket.socket, data: bytes) -> int:
         """The ``lossless`` option: a full socket holds the packet and pauses its source."""
