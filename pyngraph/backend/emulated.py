@@ -59,6 +59,7 @@ _TIMEVAL = struct.Struct("@ll")  # struct timeval
 _NOTHING = bytes(_INT.size)
 _SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
 _SERVE_WAIT = 0.02  # seconds a blocking in-process data reader runs the kernel's loop before it just waits
+_BULK = 8192  # packets this large are delivered by the kernel thread (see _LocalSocket.recvfrom)
 
 
 _local = threading.local()
@@ -190,7 +191,7 @@ class _Socket:
 class _LocalSocket(_Socket):
     """A socket of the in-process kernel: requests run on the caller's thread."""
 
-    __slots__ = ("channel", "inbox", "poll")
+    __slots__ = ("channel", "inbox", "poll", "bulk")
 
     def __init__(self, sock: socket.socket, proto: int, channel: LocalChannel) -> None:
         super().__init__(sock, proto)
@@ -198,6 +199,7 @@ class _LocalSocket(_Socket):
         channel.on_update = self.apply_update
         self.inbox: Optional[Inbox] = None  # a data socket's packets (set once it is open)
         self.poll: Optional[Callable[[int], List[Tuple[int, int]]]] = None  # the kernel's reader_poll(fd)
+        self.bulk = False  # the last packet was of _BULK bytes or more
 
     def apply_update(self, data: bytes) -> None:
         """A state update of the local channel (called by the kernel as it happens)."""
@@ -233,6 +235,8 @@ class _LocalSocket(_Socket):
         ksocket reads reaches the reader without the kernel thread.  A blocking
         reader that gets nothing within :data:`_SERVE_WAIT` waits on the
         descriptor (its SO_RCVTIMEO applies) while the kernel thread delivers.
+        Packets of :data:`_BULK` bytes or more are left to the kernel thread:
+        there copies, not Python, are the cost, and two threads copy at once.
         """
         inbox = self.inbox
         if inbox is None:
@@ -245,14 +249,17 @@ class _LocalSocket(_Socket):
             with lock:
                 packet = inbox.take(sock)
             if packet is not None:
-                if inbox.packets:
-                    kernel.hold_off()
-                else:  # that was the last: refill now, the next read need not wait
-                    kernel.serve_until(fd, 0, poll)
                 data = packet[0]
+                self.bulk = len(data) >= _BULK
+                if not self.bulk:
+                    if inbox.packets:
+                        kernel.hold_off()
+                    else:  # that was the last: refill now, the next read need not wait
+                        kernel.serve_until(fd, 0, poll)
                 return (data if len(data) <= bufsize else data[:bufsize]), packet[1]
             blocking = os.get_blocking(fd)
-            if kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll) and inbox.packets:
+            if (not self.bulk and kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll)
+                    and inbox.packets):
                 continue
             # the doorbell (packets wait), EOF (the node has gone) or, not blocking, EAGAIN
             if not sock.recv(1, socket.MSG_PEEK):

@@ -12,7 +12,7 @@ reader takes what is left, then sees EOF.
 FreeBSD's books stay the socket's (:class:`~.sockbuf.SockBuf`): a packet
 admitted to the receive space gives its room back when it is taken.  With
 the kernel's ``lossless`` option the packets are counted in bytes instead:
-above :data:`HIGH` the producer is paused until the reader has taken them.
+above :data:`HIGH` the producer is paused until the reader has taken half of them.
 
 Everything here runs under the kernel lock.
 """
@@ -43,7 +43,7 @@ class Inbox:
                  resume: Callable[[Any], None]) -> None:
         self.sock: Optional[socket.socket] = sock  # the descriptor's kernel end (None: closed)
         self.books = books
-        self.flow = FlowControl(LIMIT, high=HIGH, pause=pause, resume=resume)
+        self.flow = FlowControl(LIMIT, high=HIGH, low=HIGH // 2, pause=pause, resume=resume)
         self.packets: Deque[Tuple[Packet, Cost]] = deque()
         self.rung = False  # the doorbell waits on the descriptor
 

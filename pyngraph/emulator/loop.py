@@ -12,9 +12,11 @@ backpressure :mod:`.flow` applies.
 A reader in the kernel's process that waits for its descriptor runs the
 loop itself (:meth:`~EventLoop.serve_until`): the descriptors' callbacks then
 run on its thread, and the loop thread keeps away from the descriptors while
-such a reader is inside and for :data:`LINGER` seconds after it returned with
-data (it is expected back soon), so one packet never needs two threads and
-the hand-over of the GIL between them.
+such a reader is inside and for :data:`LINGER` seconds after it returned
+(it is expected back soon), so one packet never needs two threads and the
+hand-over of the GIL between them.  A reader that waits elsewhere (in
+``select()``) gets what arrives meanwhile from the loop thread, after at most
+about that long.
 
 The loop knows nothing of netgraph: the kernel (a subclass) says whether it
 has queued work (:meth:`~EventLoop.pending`), runs a share of it between
@@ -43,7 +45,7 @@ monotonic = time.monotonic
 Callback = Callable[[], Any]
 Ready = List[Tuple[selectors.SelectorKey, int]]
 
-LINGER = 0.001  # seconds the loop thread stays away after a reader returned with data
+LINGER = 0.0005  # seconds the loop thread stays away after a reader returned
 _POLLIN = select_module.POLLIN
 
 
@@ -125,7 +127,8 @@ class EventLoop:
             self._ident = None
         else:
             self.shutdown()
-        self._selector.close()
+        with self.lock:  # a reader may be serving the loop (serve_until)
+            self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -266,7 +269,7 @@ class EventLoop:
         that), then the thread waits for ``fd`` or a watched descriptor, up to
         ``timeout`` seconds (``poll``: :meth:`reader_poll` of ``fd``, made if
         not given).  Meanwhile the loop thread keeps away, and for
-        :data:`LINGER` seconds after a return with ``fd`` readable.
+        :data:`LINGER` seconds after, unless the wait ran out.
         """
         ident = get_ident()
         if self._ident is None or self._stopping or ident == self._ident or ident == self._holder:
@@ -280,7 +283,7 @@ class EventLoop:
         try:
             self._readers += 1
             self._led_until = math.inf
-            while True:
+            while not self._stopping:
                 self._holder = ident
                 try:
                     self._run_ready(select(0))
@@ -303,10 +306,12 @@ class EventLoop:
                         return True
                 if left <= 0:
                     return False
+            return False
         finally:
             self._readers -= 1
             if not self._readers:
-                self._led_until = monotonic() + LINGER if readable else 0.0
+                # the reader is back soon, unless it now waits for the descriptor (loop thread: over to you)
+                self._led_until = monotonic() + LINGER if readable or not timeout else 0.0
             lock.release()
             if not self._led_until:
                 self._resume.set()
