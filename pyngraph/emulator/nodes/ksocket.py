@@ -66,6 +66,7 @@ _I32 = struct.Struct("=i")
 _SIN = struct.Struct("!BBH4s8x").pack  # an AF_INET sockaddr: sa_len, family, port, address, zeros
 _TAGS_MAX = 256  # source-address tags cached per node
 _READ_BATCH = 8  # receives per readable event: a flood into one socket starves no other
+_MSG_TRUNC = int(socket.MSG_TRUNC)  # a plain int: the enum's "&" costs a microsecond per datagram
 _STREAMS = (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
 _local = threading.local()  # each thread's receive buffer (node code of one kernel runs on one thread at a time)
 
@@ -471,7 +472,7 @@ class KsocketNode(Node):
                 else:
                     log.debug("%s: receive error ignored: %s", self.path, exc)
                 return
-            if msg_flags & socket.MSG_TRUNC:
+            if msg_flags & _MSG_TRUNC:
                 self.drops += 1
                 log.debug("%s: dropped a datagram larger than %d bytes", self.path, IP_MAXPACKET)
                 return
