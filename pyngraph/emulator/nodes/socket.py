@@ -461,8 +461,6 @@ class DataPcb(Pcb):
         self.gone = True
         self.push_update()
         self._flow.resume_all()  # nothing arrives any more: the producers need not wait for this reader
-        if self.inbox is not None:
-            self.inbox.close()  # the user takes what waits there, then sees EOF
         if self._backlog:
             self._close_when_drained = True  # let the user read what was accepted
         else:
@@ -477,7 +475,7 @@ class DataPcb(Pcb):
         self._backlog.clear()
         self._flow.clear()
         if self.inbox is not None:
-            self.inbox.close()
+            self.inbox.close()  # the user takes what waits there, then sees EOF
         super()._close_descriptor()
 
 
