@@ -13,10 +13,10 @@ A reader in the kernel's process that waits for its descriptor runs the
 loop itself (:meth:`~EventLoop.serve_until`): the descriptors' callbacks then
 run on its thread, and the loop thread keeps away from the descriptors while
 such a reader is inside and for :data:`LINGER` seconds after it returned
-(it is expected back soon), so one packet never needs two threads and the
-hand-over of the GIL between them.  A reader that waits elsewhere (in
-``select()``) gets what arrives meanwhile from the loop thread, after at most
-about that long.
+with a packet (it is expected back soon), so one packet never needs two
+threads and the hand-over of the GIL between them.  A reader that found
+nothing hands the descriptors back at once: it is going to wait elsewhere
+(in ``select()``, say), and what arrives then is the loop thread's.
 
 The loop knows nothing of netgraph: the kernel (a subclass) says whether it
 has queued work (:meth:`~EventLoop.pending`), runs a share of it between
@@ -45,7 +45,7 @@ monotonic = time.monotonic
 Callback = Callable[[], Any]
 Ready = List[Tuple[selectors.SelectorKey, int]]
 
-LINGER = 0.0005  # seconds the loop thread stays away after a reader returned
+LINGER = 0.0005  # seconds the loop thread stays away after a reader returned with a packet
 _POLLIN = select_module.POLLIN
 
 
@@ -269,7 +269,7 @@ class EventLoop:
         that), then the thread waits for ``fd`` or a watched descriptor, up to
         ``timeout`` seconds (``poll``: :meth:`reader_poll` of ``fd``, made if
         not given).  Meanwhile the loop thread keeps away, and for
-        :data:`LINGER` seconds after, unless the wait ran out.
+        :data:`LINGER` seconds after a return with ``fd`` readable.
         """
         ident = get_ident()
         if self._ident is None or self._stopping or ident == self._ident or ident == self._holder:
@@ -310,8 +310,8 @@ class EventLoop:
         finally:
             self._readers -= 1
             if not self._readers:
-                # the reader is back soon, unless it now waits for the descriptor (loop thread: over to you)
-                self._led_until = monotonic() + LINGER if readable or not timeout else 0.0
+                # with a packet the reader is back soon; without, it waits elsewhere: the loop thread's turn
+                self._led_until = monotonic() + LINGER if readable else 0.0
             lock.release()
             if not self._led_until:
                 self._resume.set()
