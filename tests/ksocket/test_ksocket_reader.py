@@ -193,3 +193,30 @@ def test_what_waits_is_read_before_the_end_of_a_node_shut_down(users: List[User]
     assert [ng.NgRecvData(reader.ds, 100) for _ in range(5)] == [(_NUM.pack(n), "in") for n in range(5)]
     assert select.select([reader.ds], [], [], 0)[0]  # EOF is readable
     assert ng.NgRecvData(reader.ds, 100) == (b"", "")
+
+
+def _blocked_recv(user: User, results: List[object]) -> threading.Thread:
+    def run() -> None:
+        try:
+            results.append(ng.NgRecvData(user.ds, 100))
+        except BaseException as exc:  # reported by the test's thread
+            results.append(exc)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_reader_blocked_in_recv_gets_what_another_socket_sends_and_then_the_end(users: List[User]) -> None:
+    reader, sender = User(), User()
+    users += [reader, sender]
+    _bounded(reader)
+    node = reader.nodeinfo(".").id
+    sender.send(".", NGM_CONNECT, Connect(f"[{node:x}]:", "out", "in").encode(), cookie=G)
+    results: List[object] = []
+    thread = _blocked_recv(reader, results)
+    ng.NgSendData(sender.ds, "out", b"first")
+    thread.join(WAIT)
+    thread = _blocked_recv(reader, results)
+    sender.shutdown(f"[{node:x}]:")
+    thread.join(WAIT)
+    assert results == [(b"first", "in"), (b"", "")]
