@@ -40,6 +40,7 @@ from ..emulator import transport as wire
 from ..emulator.inprocess import default_kernel
 from ..emulator.rundir import default_socket, gone_text, socket_path_problem
 from ..emulator.channel import LocalChannel
+from ..emulator.inbox import Inbox
 from ..errors import NetgraphError, UnavailableError
 from .autostart import start_daemon
 from .pylib import PyLibNetgraph
@@ -58,6 +59,8 @@ _INT = struct.Struct("i")
 _TIMEVAL = struct.Struct("@ll")  # struct timeval
 _NOTHING = bytes(_INT.size)
 _SMALL_RECV = 1 << 16  # recvfrom() buffers up to this size are allocated per call (larger: reused)
+_SERVE_WAIT = 0.02  # seconds a blocking in-process data reader runs the kernel's loop before it just waits
+_BULK = 8192  # packets this large are delivered by the kernel thread (see _LocalSocket.recvfrom)
 
 
 _local = threading.local()
@@ -158,6 +161,15 @@ class _Socket:
         """Hand a data send to the kernel directly; False: it must go through the descriptor."""
         return False
 
+    def recvfrom(self, bufsize: int) -> Tuple[bytes, str]:
+        """One datagram (cut to ``bufsize``) and its source, read from the descriptor (waits if it blocks)."""
+        sock = self.sock
+        buf = sock.recv(bufsize + 256) if bufsize <= _SMALL_RECV else _recv(sock, bufsize + 256)
+        if not buf:
+            return b"", ""
+        n = buf[0]
+        return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
+
     def daemon_gone(self) -> bool:
         """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
         return False
@@ -180,12 +192,15 @@ class _Socket:
 class _LocalSocket(_Socket):
     """A socket of the in-process kernel: requests run on the caller's thread."""
 
-    __slots__ = ("channel",)
+    __slots__ = ("channel", "inbox", "poll", "bulk")
 
     def __init__(self, sock: socket.socket, proto: int, channel: LocalChannel) -> None:
         super().__init__(sock, proto)
         self.channel = channel
         channel.on_update = self.apply_update
+        self.inbox: Optional[Inbox] = None  # a data socket's packets (set once it is open)
+        self.poll: Optional[Callable[[int], List[Tuple[int, int]]]] = None  # the kernel's reader_poll(fd)
+        self.bulk = False  # the last packet was of _BULK bytes or more
 
     def apply_update(self, data: bytes) -> None:
         """A state update of the local channel (called by the kernel as it happens)."""
@@ -212,6 +227,44 @@ class _LocalSocket(_Socket):
         channel = self.channel
         sent: bool = channel.kernel.call(channel.send_data, sg, payload)
         return sent
+
+    def recvfrom(self, bufsize: int) -> Tuple[bytes, str]:
+        """A data socket's next packet, taken from its inbox on this thread.
+
+        When none waits, the kernel's ready work runs on this thread first
+        (:meth:`~pyngraph.emulator.loop.EventLoop.serve_until`), so a packet a
+        ksocket reads reaches the reader without the kernel thread.  A blocking
+        reader that gets nothing within :data:`_SERVE_WAIT` waits on the
+        descriptor (its SO_RCVTIMEO applies) while the kernel thread delivers.
+        Packets of :data:`_BULK` bytes or more are left to the kernel thread:
+        there copies, not Python, are the cost, and two threads copy at once.
+        """
+        inbox = self.inbox
+        if inbox is None:
+            return super().recvfrom(bufsize)
+        kernel = self.channel.kernel
+        lock, sock, fd, poll = kernel.lock, self.sock, self.fd, self.poll
+        if poll is None:
+            poll = self.poll = kernel.reader_poll(fd)
+        while True:
+            with lock:
+                packet = inbox.take(sock)
+            if packet is not None:
+                data = packet[0]
+                self.bulk = len(data) >= _BULK
+                if not self.bulk:
+                    if inbox.packets:
+                        kernel.hold_off()
+                    else:  # that was the last: refill now, the next read need not wait
+                        kernel.serve_until(fd, 0, poll)
+                return (data if len(data) <= bufsize else data[:bufsize]), packet[1]
+            blocking = os.get_blocking(fd)
+            if (not self.bulk and kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll)
+                    and inbox.packets):
+                continue
+            # the doorbell (packets wait), EOF (the node has gone) or, not blocking, EAGAIN
+            if not sock.recv(1, socket.MSG_PEEK):
+                return b"", ""
 
     def abandon(self) -> None:
         super().abandon()
@@ -367,6 +420,7 @@ class EmulatedTransport:
             kernel.call(entry.channel.close)
             raise _error(fbsd, "socket", detail=reason.decode("utf-8", "replace"))
         entry.maxdgram = wire.parse_opened(reason)
+        entry.inbox = entry.channel.pcb.inbox if proto == NG_DATA else None
         return entry
 
     def _open_daemon(self, user: socket.socket, kernel_end: socket.socket, proto: int) -> _Socket:
@@ -460,15 +514,7 @@ class EmulatedTransport:
         """One datagram (cut to ``bufsize``) and its source; EOF (node gone) is ``(b"", "")``."""
         if bufsize < 0:
             raise NetgraphError.from_host(errno.EINVAL, f"buffer size {bufsize}", command="recvfrom")
-        sock = self._get(fd, "recvfrom").sock
-        if bufsize <= _SMALL_RECV:
-            buf = sock.recv(bufsize + 256)
-        else:
-            buf = _recv(sock, bufsize + 256)
-        if not buf:
-            return b"", ""
-        n = buf[0]
-        return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
+        return self._get(fd, "recvfrom").recvfrom(bufsize)
 
     def daemon_gone(self, fd: int) -> Optional[str]:
         """The daemon's path when ``fd`` is one of its sockets and it has gone, else None."""

@@ -38,6 +38,8 @@ def _close_all(fds: List[int]) -> None:
 class Channel:
     """What both kinds of channel do: run a user's requests against its socket's pcb."""
 
+    local = False  # the user is in the kernel's process (its data socket's packets wait in an Inbox)
+
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.pcb: Any = None  # the socket type's Pcb once OPEN succeeded
@@ -137,6 +139,8 @@ class LocalChannel(Channel):
 
     ``on_update`` receives each state update.
     """
+
+    local = True
 
     def __init__(self, kernel: Kernel, on_update: Optional[Callable[[bytes], None]] = None) -> None:
         super().__init__(kernel)

@@ -9,6 +9,15 @@ through a wake-up socket.  A descriptor's reading can be held back
 (:meth:`~EventLoop.pause_source`) while a full receiver drains, the
 backpressure :mod:`.flow` applies.
 
+A reader in the kernel's process that waits for its descriptor runs the
+loop itself (:meth:`~EventLoop.serve_until`): the descriptors' callbacks then
+run on its thread, and the loop thread keeps away from the descriptors while
+such a reader is inside and for :data:`LINGER` seconds after it returned
+with a packet (it is expected back soon), so one packet never needs two
+threads and the hand-over of the GIL between them.  A reader that found
+nothing hands the descriptors back at once: it is going to wait elsewhere
+(in ``select()``, say), and what arrives then is the loop thread's.
+
 The loop knows nothing of netgraph: the kernel (a subclass) says whether it
 has queued work (:meth:`~EventLoop.pending`), runs a share of it between
 waits (:meth:`~EventLoop.run_slice`) and drains it after a call
@@ -18,17 +27,26 @@ waits (:meth:`~EventLoop.run_slice`) and drains it after a call
 from __future__ import annotations
 
 import logging
+import math
+import select as select_module
 import selectors
 import socket
 import threading
+import time
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 log = logging.getLogger("pyngraph.emulator")
 
 get_ident = threading.get_ident
 
+monotonic = time.monotonic
+
 Callback = Callable[[], Any]
+Ready = List[Tuple[selectors.SelectorKey, int]]
+
+LINGER = 0.0005  # seconds the loop thread stays away after a reader returned with a packet
+_POLLIN = select_module.POLLIN
 
 
 class Watch:
@@ -70,6 +88,11 @@ class EventLoop:
         self._thread: Optional[threading.Thread] = None
         self._ident: Optional[int] = None  # the thread inside run()
         self._stopping = False
+        # readers inside serve_until(), and until when the loop thread keeps away from the
+        # descriptors (0: it does not; inf: while a reader is inside)
+        self._readers = 0
+        self._led_until = 0.0
+        self._resume = threading.Event()  # wakes the loop thread that keeps away
         self.watch_fd(self._wake_r.fileno(), self._on_wake)
 
     # --- what the kernel provides ----------------------------------------------------
@@ -104,7 +127,8 @@ class EventLoop:
             self._ident = None
         else:
             self.shutdown()
-        self._selector.close()
+        with self.lock:  # a reader may be serving the loop (serve_until)
+            self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -169,28 +193,128 @@ class EventLoop:
         """The loop thread: wait for descriptors, run their callbacks, run queued work.
 
         The lock is held from the end of each wait to the start of the next.
+        While a reader serves the loop (:meth:`serve_until`) the thread waits
+        instead, and leaves what is ready to that reader.
+        """
+        select = self._selector.select
+        lock = self.lock
+        self._ident = get_ident()
+        while not self._stopping:
+            if self._led_until and self._keep_away():
+                continue
+            ready = select(0 if self.pending() else None)
+            with lock:
+                if self._led_until:
+                    continue  # a reader took over meanwhile: what is ready is its to run
+                self._run_ready(ready)
+                if self.pending():
+                    self.run_slice()
+
+    def _keep_away(self) -> bool:
+        """Wait while a reader serves the loop; False once the loop thread is to wait for descriptors."""
+        resume = self._resume
+        resume.clear()
+        led_until = self._led_until
+        if not led_until:
+            return False
+        now = monotonic()
+        if led_until <= now:
+            with self.lock:
+                if self._led_until == led_until:
+                    self._led_until = 0.0
+            return True
+        resume.wait(LINGER if led_until == math.inf else led_until - now)
+        return True
+
+    def _run_ready(self, ready: Ready) -> None:
+        """Run the callbacks of what ``select()`` found ready (under the lock).
+
         A callback runs only while its :class:`Watch` is still the one
         watching the descriptor (its number may have been reused since the wait).
         """
-        select = self._selector.select
         watches = self._watches
-        lock = self.lock
         read, write = selectors.EVENT_READ, selectors.EVENT_WRITE
-        self._ident = get_ident()
-        while not self._stopping:
-            ready = select(0 if self.pending() else None)
-            with lock:
-                for key, mask in ready:
-                    watch: Watch = key.data
-                    if watches.get(watch.fd) is not watch:
-                        continue
-                    if mask & write and watch.on_writable is not None:
-                        self._dispatch(watch, watch.on_writable)
-                    if (mask & read and watch.on_readable is not None
-                            and not watch.paused and watches.get(watch.fd) is watch):
-                        self._dispatch(watch, watch.on_readable)
-                if self.pending():
-                    self.run_slice()
+        for key, mask in ready:
+            watch: Watch = key.data
+            if watches.get(watch.fd) is not watch:
+                continue
+            if mask & write and watch.on_writable is not None:
+                self._dispatch(watch, watch.on_writable)
+            if (mask & read and watch.on_readable is not None
+                    and not watch.paused and watches.get(watch.fd) is watch):
+                self._dispatch(watch, watch.on_readable)
+
+    def hold_off(self) -> None:
+        """A reader that took a datagram: the loop thread keeps away :data:`LINGER` seconds more.
+
+        The reader runs the loop itself when its descriptor runs dry
+        (:meth:`serve_until`), so what it reads never needs the loop thread.
+        """
+        if self._led_until != math.inf:
+            self._led_until = monotonic() + LINGER
+
+    def reader_poll(self, fd: int) -> Callable[[int], List[Tuple[int, int]]]:
+        """``poll()`` of a reader's descriptor ``fd`` and of this loop's descriptors (for :meth:`serve_until`)."""
+        poller = select_module.poll()
+        poller.register(fd, _POLLIN)
+        poller.register(self._selector.fileno(), _POLLIN)
+        return poller.poll
+
+    def serve_until(self, fd: int, timeout: float, poll: Optional[Callable[[int], List[Tuple[int, int]]]] = None
+                    ) -> bool:
+        """Run the loop on the calling thread until ``fd`` is readable; whether it is.
+
+        For a reader in the kernel's process waiting for its descriptor: what
+        is ready runs here, under the lock, at least once (``timeout`` 0: only
+        that), then the thread waits for ``fd`` or a watched descriptor, up to
+        ``timeout`` seconds (``poll``: :meth:`reader_poll` of ``fd``, made if
+        not given).  Meanwhile the loop thread keeps away, and for
+        :data:`LINGER` seconds after a return with ``fd`` readable.
+        """
+        ident = get_ident()
+        if self._ident is None or self._stopping or ident == self._ident or ident == self._holder:
+            return bool(select_module.select([fd], [], [], timeout)[0])  # no loop thread to relieve
+        if poll is None:
+            poll = self.reader_poll(fd)
+        lock, select = self.lock, self._selector.select
+        end = monotonic() + timeout
+        readable = False
+        lock.acquire()
+        try:
+            self._readers += 1
+            self._led_until = math.inf
+            while not self._stopping:
+                self._holder = ident
+                try:
+                    self._run_ready(select(0))
+                    if self.pending():
+                        self.run_slice()
+                finally:
+                    self._holder = None
+                left = end - monotonic()
+                if self.pending() or left <= 0:
+                    events = poll(0)
+                else:
+                    lock.release()
+                    try:
+                        events = poll(math.ceil(left * 1000))
+                    finally:
+                        lock.acquire()
+                for ready_fd, _ in events:
+                    if ready_fd == fd:
+                        readable = True
+                        return True
+                if left <= 0:
+                    return False
+            return False
+        finally:
+            self._readers -= 1
+            if not self._readers:
+                # with a packet the reader is back soon; without, it waits elsewhere: the loop thread's turn
+                self._led_until = monotonic() + LINGER if readable else 0.0
+            lock.release()
+            if not self._led_until:
+                self._resume.set()
 
     def bug(self, what: str, *args: Any) -> None:
         """Count and log an exception caught where none should occur (a bug, not bad input)."""

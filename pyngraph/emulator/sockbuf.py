@@ -137,7 +137,8 @@ class SockBuf:
     def admit(self, sa_len: int, length: int) -> Optional[Tuple[int, int]]:
         """``sbappendaddr``'s check: the datagram's ``(ccc, mbcnt)`` if it fits, else None (ENOBUFS)."""
         need = sa_len + length
-        if need > self.space():
+        hiwat = self.hiwat
+        if need > hiwat - self.ccc or need > min(hiwat * SB_EFFICIENCY, SB_MAX) - self.mbcnt:  # > space()
             self._reap()
             if need > self.space() and not self._peer_checked:
                 self._peer_checked = True

@@ -9,7 +9,9 @@ a datagram that does not fit is dropped with ENOBUFS (``ngs_rcvdata``,
 ``ngs_rcvmsg``), counted in the socket's ``drops`` and logged at DEBUG; no
 reader holds back anyone else.  With the kernel's ``lossless`` option (not
 FreeBSD) a full data socket instead holds packets in a bounded backlog and
-pauses whatever produced them until the user reads.
+pauses whatever produced them until the user reads.  A data socket whose
+user is in the kernel's process keeps its packets in an :class:`~..inbox.Inbox`
+the user takes them from, not in the descriptor.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ...abi.nodetypes import ng_socket
 from ...abi.schema import text
 from ...abi.message import NgMesg
 from ..flow import FlowControl
+from ..inbox import Inbox
 from ..kernel import Kernel, check, fbsd_error
 from ..node import Hook, MsgItem, Node, Result, Tags, run_command
 from ..path import resolve
@@ -87,13 +90,16 @@ class SocketNode(Node):
         return None
 
     def rcvdata(self, hook: Hook, data: bytes, tags: Tags) -> Result:
-        if self.data is None:
+        pcb = self.data
+        if pcb is None:
             return None  # no data socket: discarded
+        if pcb.inbox is not None:  # sg_len: the name, its NUL and the 2-byte header
+            return pcb.deliver_local(hook.name, data, len(hook.name) + 3)
         prefix = self._prefixes.get(hook)
         if prefix is None:  # the framed hook name, once per hook
             prefix = self._prefixes[hook] = frame(hook.name.encode("latin-1"), b"")
         # sg_len of ngs_rcvdata's address: the name, its NUL and the 2-byte header (prefix: u8 + name)
-        return self.data.deliver(prefix + data, len(prefix) + 2, len(data))
+        return pcb.deliver(prefix + data, len(prefix) + 2, len(data))
 
     def shutdown(self) -> None:
         for pcb in (self.control, self.data):
@@ -265,6 +271,8 @@ class DataPcb(Pcb):
         # the backlog's packets; lossless: producers paused until it drains
         self._flow = FlowControl(BACKLOG_MAX, high=0, pause=kernel.pause_source, resume=kernel.resume_source)
         self._close_when_drained = False
+        # a user in the kernel's process takes the packets from here (the descriptor: a doorbell)
+        self.inbox = Inbox(sock, self.books, kernel.pause_source, kernel.resume_source) if channel.local else None
 
     def _on_readable(self, batch: int = _READ_BATCH) -> None:
         kernel = self.kernel
@@ -367,10 +375,7 @@ class DataPcb(Pcb):
             return self._deliver_lossless(sock, data)
         cost = self.books.admit(sa_len, length)
         if cost is None:
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("data socket of %s: %d-byte packet dropped: receive space full (ENOBUFS, %d so far)",
-                          self.node.path if self.node else "?", length, self.books.drops)
-            return Errno.ENOBUFS
+            return self._dropped(length)
         if not self._backlog:
             try:
                 sock.send(data)
@@ -385,6 +390,30 @@ class DataPcb(Pcb):
         self._backlog.append((data, cost))
         self._flow.add(1, hold_back=False)
         return 0
+
+    def deliver_local(self, hook: str, data: bytes, sa_len: int) -> int:
+        """:meth:`deliver` to the :class:`~..inbox.Inbox` of a user in the kernel's process."""
+        inbox = self.inbox
+        assert inbox is not None
+        if self.kernel.lossless:
+            if not inbox.flow.admit(len(data)):
+                self.books.drops += 1
+                return Errno.ENOBUFS
+            inbox.put((data, hook), None)
+            return 0
+        cost = self.books.admit(sa_len, len(data))
+        if cost is None:
+            return self._dropped(len(data))
+        if not inbox.put((data, hook), cost):
+            self.books.release(cost)
+        return 0
+
+    def _dropped(self, length: int) -> int:
+        """A packet that does not fit the receive space: ENOBUFS (counted by the books, logged at DEBUG)."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("data socket of %s: %d-byte packet dropped: receive space full (ENOBUFS, %d so far)",
+                      self.node.path if self.node else "?", length, self.books.drops)
+        return Errno.ENOBUFS
 
     def _deliver_lossless(self, sock: socket.socket, data: bytes) -> int:
         """The ``lossless`` option: a full socket holds the packet and pauses its source."""
@@ -436,9 +465,16 @@ class DataPcb(Pcb):
         else:
             self._close_descriptor()
 
+    def detach(self) -> None:
+        if self.inbox is not None:
+            self.inbox.clear()
+        super().detach()
+
     def _close_descriptor(self) -> None:
         self._backlog.clear()
         self._flow.clear()
+        if self.inbox is not None:
+            self.inbox.close()  # the user takes what waits there, then sees EOF
         super()._close_descriptor()
 
 
