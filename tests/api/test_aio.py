@@ -79,7 +79,7 @@ def test_concurrent_requests_and_events() -> None:
     run(main())
 
 
-def test_handlers_run_on_the_loop() -> None:
+def test_handlers_run_during_dispatch_and_coroutine_handlers_are_awaited() -> None:
     async def main() -> None:
         async with AioSockNode() as sock:
             listener = await sock.ksocket("inet", "stream", "tcp", hook="l")
@@ -93,7 +93,8 @@ def test_handlers_run_on_the_loop() -> None:
             sock.add_handler(on_accept, AcceptEvent)
             address = await listener.getname()
             with socket.create_connection(address, timeout=5):
-                event = await asyncio.wait_for(seen.get(), 5)
+                assert await sock.dispatch(timeout=5) == 1
+            event = seen.get_nowait()  # the handler ran to its end within dispatch()
             assert isinstance(event, AcceptEvent) and event.address[0] == "127.0.0.1"
 
     run(main())
