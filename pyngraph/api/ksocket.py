@@ -10,6 +10,8 @@ to the node by ID, after NODEINFO confirmed it is a ksocket.
 from __future__ import annotations
 
 import enum
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Mapping, Optional, Set, Tuple, Type, TypeVar, Union
@@ -122,6 +124,17 @@ class Accepts:
         return self.tokens
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` for a warning of our caller that points at the user's line, outside pyngraph."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class Binding:
     """What a ksocket has done that matters for option order (SO_REUSEADDR before bind)."""
 
@@ -137,7 +150,7 @@ class Binding:
             raise rename(exc, "setopt", path, detail=detail_of(exc)) from exc
         if self.bound and (opt.level, opt.name) in BEFORE_BIND:
             warnings.warn(f"{opt.label} set on ksocket {path} after bind has no effect on that bind; "
-                          "set it before bind()", SockoptOrderWarning, stacklevel=3)
+                          "set it before bind()", SockoptOrderWarning, stacklevel=_user_level())
         return opt.level, opt.name, raw
 
 

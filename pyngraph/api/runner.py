@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 from typing import (
-    TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, Iterator, Optional, Protocol, TypeVar,
+    Any, AsyncIterator, Awaitable, Callable, Generic, Iterator, Optional, Protocol, TypeVar,
     overload,
 )
 
@@ -30,9 +30,6 @@ if sys.version_info >= (3, 10):
     P = ParamSpec("P")
 else:  # Python 3.9: Concatenate is read only by type checkers (annotations are strings)
     P = TypeVar("P")
-
-if TYPE_CHECKING:
-    from typing import Concatenate  # noqa: F811
 
 T = TypeVar("T")
 F = TypeVar("F")
