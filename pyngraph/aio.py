@@ -33,6 +33,7 @@ from typing import Any, Awaitable, Callable, Deque, Optional, Set, Tuple, TypeVa
 from .abi.constants import NGM_GENERIC_COOKIE, NGM_NODEINFO
 from .abi.args import NodeInfo
 from .api.channels import MAX_PACKET, send_data
+from .api.events import AcceptEvent
 from .api.failures import closed, daemon_gone, rename, timed_out
 from .api.ksocket import Connection, KSocketOps
 from .api.noderef import NodeOps, PathOps
@@ -83,7 +84,7 @@ class AioKSocket(AsyncClosing, KSocketOps["AioNodeRef", "AioKSocket", "AioAccept
         """The ksocket at ``path``; refused (EINVAL) when that node is of another type."""
         return await sock.ksocket_at(path)
 
-    def _accepted(self, clone: "AioKSocket", event: Any, hook: str) -> "AioAccepted":
+    def _accepted(self, clone: "AioKSocket", event: AcceptEvent, hook: str) -> "AioAccepted":
         return AioAccepted(clone, event.address, hook, event)
 
 

@@ -45,13 +45,30 @@ class Asynchronous:
     """Marks the asyncio API: an operation returns an awaitable of its result."""
 
 
-class operation(Generic[F, P, T]):
+class _Member:
+    """A facade member made from a function returning an operation; bound by the object's API."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__, self.__name__ = func.__doc__, func.__name__
+
+    def _get(self, obj: Any) -> Any:
+        if obj is None:
+            return self
+        bound = self._bind(obj, self.func, isinstance(obj, Asynchronous))
+        bound.__doc__, bound.__name__ = self.__doc__, self.__name__
+        return bound
+
+    @staticmethod
+    def _bind(obj: Any, func: Callable[..., Any], asynchronous: bool) -> Callable[..., Any]:
+        raise NotImplementedError
+
+
+class operation(_Member, Generic[F, P, T]):
     """A facade method from a function returning an operation: blocking or awaitable by the object's API."""
 
     def __init__(self, func: Callable[Concatenate[F, P], Op[T]]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-        self.__name__ = func.__name__
+        super().__init__(func)
 
     @overload
     def __get__(self, obj: None, owner: Any) -> "operation[F, P, T]": ...
@@ -61,24 +78,20 @@ class operation(Generic[F, P, T]):
     def __get__(self, obj: Asynchronous, owner: Any) -> Callable[P, Awaitable[T]]: ...
 
     def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        func = self.func
+        return self._get(obj)
 
+    @staticmethod
+    def _bind(obj: Any, func: Callable[..., Any], asynchronous: bool) -> Callable[..., Any]:
         def method(*args: Any, **kwargs: Any) -> Any:
             return obj._run(func(obj, *args, **kwargs))
-
-        method.__doc__, method.__name__ = func.__doc__, func.__name__
         return method
 
 
-class iteration(Generic[F, P, T]):
+class iteration(_Member, Generic[F, P, T]):
     """A facade iterator from a function returning an operation that gives the next item, None at the end."""
 
     def __init__(self, func: Callable[Concatenate[F, P], Op[Optional[T]]]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-        self.__name__ = func.__name__
+        super().__init__(func)
 
     @overload
     def __get__(self, obj: None, owner: Any) -> "iteration[F, P, T]": ...
@@ -88,19 +101,19 @@ class iteration(Generic[F, P, T]):
     def __get__(self, obj: Asynchronous, owner: Any) -> Callable[P, AsyncIterator[T]]: ...
 
     def __get__(self, obj: Any, owner: Any) -> Any:
-        if obj is None:
-            return self
-        func = self.func
-        if isinstance(owner, type) and issubclass(owner, Asynchronous):
-            async def items(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-                while (item := await obj._run(func(obj, *args, **kwargs))) is not None:
-                    yield item
-        else:
-            def items(*args: Any, **kwargs: Any) -> Iterator[Any]:  # type: ignore[misc]
-                while (item := obj._run(func(obj, *args, **kwargs))) is not None:
-                    yield item
-        items.__doc__, items.__name__ = func.__doc__, func.__name__
-        return items
+        return self._get(obj)
+
+    @staticmethod
+    def _bind(obj: Any, func: Callable[..., Any], asynchronous: bool) -> Callable[..., Any]:
+        async def async_items(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            while (item := await obj._run(func(obj, *args, **kwargs))) is not None:
+                yield item
+
+        def items(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            while (item := obj._run(func(obj, *args, **kwargs))) is not None:
+                yield item
+
+        return async_items if asynchronous else items
 
 
 def drive(op: Op[T], perform: Callable[[Step], Any]) -> T:
