@@ -36,6 +36,7 @@ from .api.channels import MAX_PACKET, send_data
 from .api.events import AcceptEvent
 from .api.failures import closed, daemon_gone, rename, timed_out
 from .api.ksocket import Connection, KSocketOps
+from .api.netif import EIfaceOps, EtherOps, IfaceOps
 from .api.noderef import NodeOps, PathOps
 from .api.ops import Call, Claim, Op, RecvData, Send, SendData, Step
 from .api.router import Router
@@ -94,6 +95,29 @@ class AioAccepted(AsyncClosing, Connection[AioKSocket]):
     def close(self) -> Awaitable[None]:
         """Shut the connection's node down."""
         return self.ksocket.close()
+
+
+class AioIface(IfaceOps["AioNodeRef", "AioKSocket"], AioNodeRef):
+    """An ng_iface node; see :class:`pyngraph.api.Iface`."""
+
+    @classmethod
+    async def make(cls, sock: "AioSockNode", *, hook: str = "inet", family_hook: str = "inet",
+                   path: str = ".") -> "AioIface":
+        """A new interface hooked by its ``family_hook`` (inet, inet6) to ``path``'s ``hook``."""
+        return await sock.run(cls.making(sock, path, hook, family_hook))
+
+
+class AioEIface(EIfaceOps["AioNodeRef", "AioKSocket"], AioNodeRef):
+    """An ng_eiface node; see :class:`pyngraph.api.EIface`."""
+
+    @classmethod
+    async def make(cls, sock: "AioSockNode", *, hook: str = "ether", path: str = ".") -> "AioEIface":
+        """A new Ethernet interface hooked by ``ether`` to ``path``'s ``hook``."""
+        return await sock.run(cls.making(sock, path, hook, "ether"))
+
+
+class AioEther(EtherOps["AioNodeRef", "AioKSocket"], AioNodeRef):
+    """The ng_ether node of an Ethernet interface; see :class:`pyngraph.api.Ether`."""
 
 
 class _AioData:
@@ -292,4 +316,4 @@ class AioSockNode(Asynchronous, SockNodeOps[AioNodeRef, AioKSocket]):
         return AioKSocket(self, node_id, hook, bound=bound)
 
 
-__all__ = ["AioAccepted", "AioKSocket", "AioNodeRef", "AioPathRef", "AioSockNode"]
+__all__ = ["AioAccepted", "AioEIface", "AioEther", "AioIface", "AioKSocket", "AioNodeRef", "AioPathRef", "AioSockNode"]
