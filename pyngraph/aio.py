@@ -287,7 +287,7 @@ class AioSockNode(Asynchronous, SockNodeOps[AioNodeRef, AioKSocket]):
 
     async def _claim(self, step: Claim) -> Any:
         fut = self._future()
-        handle = self._router.claim(step.match, _settle(fut))
+        handle = self._router.claim(step.match, _settle(fut), last=step.last)
         try:
             if not fut.done():
                 self._check(step.command, step.path)

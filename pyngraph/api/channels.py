@@ -104,7 +104,7 @@ class ControlChannel:
         """Perform a :class:`Claim`: the first matching event, waiting up to its timeout."""
         box: List[Any] = []
         with self._cond:
-            handle = self.router.claim(step.match, box.append)
+            handle = self.router.claim(step.match, box.append, last=step.last)
         try:
             return self.wait(lambda: box[0] if box else None, step.timeout, step.command, step.path)
         finally:

@@ -42,12 +42,17 @@ class Send:
 
 @dataclass(frozen=True)
 class Claim:
-    """Wait for the first event ``match`` accepts and take it out of the events queue."""
+    """Wait for the first event ``match`` accepts and take it out of the events queue.
+
+    With ``last``, only an event no other claim wants (a reader of the events,
+    not a waiter for one ksocket's completion).
+    """
 
     match: Callable[[Event], bool]
     timeout: Optional[float]
     command: str
     path: str
+    last: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,8 +337,9 @@ def recv_data(hook: Optional[str], timeout: Optional[float]) -> Op[Tuple[str, by
 
 def next_event(timeout: Optional[float], match: Callable[[Event], bool] = lambda event: True,
                command: str = "event") -> Op[Event]:
-    """The oldest queued event (that ``match`` accepts), or the next to arrive; TimedOutError after ``timeout``."""
-    event: Event = yield Claim(match, timeout, command, ".")
+    """The oldest queued event (that ``match`` accepts), or the next to arrive that no other claim
+    wants; TimedOutError after ``timeout``."""
+    event: Event = yield Claim(match, timeout, command, ".", last=True)
     return event
 
 

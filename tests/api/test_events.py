@@ -5,6 +5,7 @@ Each test that takes ``api`` runs on the blocking API and on asyncio (see confte
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 import threading
@@ -103,6 +104,57 @@ def test_callbacks_run_during_dispatch(api: Api, sock: Any) -> None:
     with socket.create_connection(api(listener.getname()), timeout=5):
         assert isinstance(api(sock.next_event(timeout=5)), AcceptEvent)  # no longer handled
     assert len(accepted) == 1 and api(sock.dispatch(timeout=0)) == 0
+
+
+def test_an_events_reader_leaves_a_connect_its_completion(api: Api, sock: Any) -> None:
+    # A listener whose accept queue is full drops SYNs: the connect stays in progress until there is room.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        filler = socket.create_connection(server.getsockname(), timeout=5)
+        extra = socket.socket()
+        extra.setblocking(False)
+        extra.connect_ex(server.getsockname())
+
+        def make_room() -> None:
+            server.accept()[0].close()
+            server.accept()[0].close()
+
+        room = threading.Timer(0.3, make_room)
+        read: List[BaseException] = []
+        try:
+            client = api(sock.ksocket("inet", "stream", "tcp", hook="client"))
+            if api.loop is None:
+                def reader() -> None:
+                    try:
+                        sock.next_event(timeout=3)
+                    except TimedOutError as exc:
+                        read.append(exc)
+
+                thread = threading.Thread(target=reader)
+                thread.start()
+                deadline = time.monotonic() + 10
+                while not sock._control._reading and time.monotonic() < deadline:  # until the reader waits
+                    time.sleep(0.01)
+                room.start()
+                client.connect(server.getsockname(), timeout=10)  # its ConnectEvent is not the reader's
+                thread.join(10)
+            else:
+                async def both() -> None:
+                    waiting = asyncio.ensure_future(sock.next_event(timeout=3))
+                    await asyncio.sleep(0)
+                    room.start()
+                    await client.connect(server.getsockname(), timeout=10)
+                    with pytest.raises(TimedOutError) as info:
+                        await waiting
+                    read.append(info.value)
+
+                api(both())
+        finally:
+            room.join(10)
+            filler.close()
+            extra.close()
+    assert len(read) == 1  # the reader saw no event: the completion went to connect()
 
 
 def test_next_event_times_out(api: Api, sock: Any) -> None:
