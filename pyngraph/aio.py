@@ -184,7 +184,11 @@ class AioSockNode(Asynchronous, SockNodeOps[AioNodeRef, AioKSocket]):
         self._error: Optional[OSError] = None
         self._handlers = []
         self._pending: Set["asyncio.Future[Any]"] = set()  # replies, claims and packets awaited
-        self.id = self._own_id(cs)
+        try:
+            self.id = self._own_id(cs)
+        except NetgraphError:
+            self.close()
+            raise
         self._loop.add_reader(cs, self._on_control)
 
     def _own_id(self, cs: int) -> int:
