@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import socket
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, List, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, Union
 
 from pyngraph.aio import AioSockNode
 from pyngraph.api import SockNode
@@ -20,6 +20,29 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def stalled_listener() -> Iterator[Tuple[Tuple[str, int], Callable[[], None]]]:
+    """A loopback TCP listener whose accept queue is full, so it drops SYNs and a connect to it
+    stays in progress; ``make_room()`` frees the queue and the connect completes."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        filler = socket.create_connection(server.getsockname(), timeout=5)
+        extra = socket.socket()
+        extra.setblocking(False)
+        extra.connect_ex(server.getsockname())
+
+        def make_room() -> None:
+            server.accept()[0].close()
+            server.accept()[0].close()
+
+        try:
+            yield server.getsockname(), make_room
+        finally:
+            filler.close()
+            extra.close()
 
 
 class Api:

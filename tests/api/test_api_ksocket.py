@@ -12,7 +12,7 @@ from typing import Any, List
 
 import pytest
 
-from api_support import Api, free_port
+from api_support import Api, free_port, stalled_listener
 from pyngraph.abi import Family, Proto, SockType
 from pyngraph.aio import AioKSocket, AioNodeRef
 from pyngraph.api import ConnectEvent, KSocket, NodeRef, hookname
@@ -128,27 +128,14 @@ def test_connect_refused(api: Api, sock: Any) -> None:
 
 
 def test_connect_timeout_then_late_completion_is_an_event(api: Api, sock: Any) -> None:
-    # A listener whose accept queue is full drops SYNs: the connect stays in progress.
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(0)
-        filler = socket.create_connection(server.getsockname(), timeout=5)
-        extra = socket.socket()
-        extra.setblocking(False)
-        extra.connect_ex(server.getsockname())
-        try:
-            ks = api(sock.ksocket("inet", "stream", "tcp"))
-            with pytest.raises(TimedOutError) as info:
-                api(ks.connect(server.getsockname(), timeout=0.3))
-            assert info.value.errno == errno.ETIMEDOUT and info.value.command == "connect"
-            # Make room: the pending connect completes and arrives as an event.
-            server.accept()[0].close()
-            server.accept()[0].close()
-            event = api(sock.next_event(timeout=10))
-            assert isinstance(event, ConnectEvent) and event.node_id == ks.id and event.ok
-        finally:
-            filler.close()
-            extra.close()
+    with stalled_listener() as (address, make_room):
+        ks = api(sock.ksocket("inet", "stream", "tcp"))
+        with pytest.raises(TimedOutError) as info:
+            api(ks.connect(address, timeout=0.3))
+        assert info.value.errno == errno.ETIMEDOUT and info.value.command == "connect"
+        make_room()  # the pending connect completes and arrives as an event
+        event = api(sock.next_event(timeout=10))
+        assert isinstance(event, ConnectEvent) and event.node_id == ks.id and event.ok
 
 
 def test_ksocket_commands_refused_on_other_node_types(api: Api, sock: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any, List
 
 import pytest
 
-from api_support import Api
+from api_support import Api, stalled_listener
 from pyngraph.abi import NodeInfo
 from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_NODEINFO
 from pyngraph.api import AcceptEvent, ConnectEvent, Event, MessageEvent, SockNode
@@ -107,53 +107,37 @@ def test_callbacks_run_during_dispatch(api: Api, sock: Any) -> None:
 
 
 def test_an_events_reader_leaves_a_connect_its_completion(api: Api, sock: Any) -> None:
-    # A listener whose accept queue is full drops SYNs: the connect stays in progress until there is room.
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(0)
-        filler = socket.create_connection(server.getsockname(), timeout=5)
-        extra = socket.socket()
-        extra.setblocking(False)
-        extra.connect_ex(server.getsockname())
-
-        def make_room() -> None:
-            server.accept()[0].close()
-            server.accept()[0].close()
-
+    read: List[BaseException] = []
+    with stalled_listener() as (address, make_room):
         room = threading.Timer(0.3, make_room)
-        read: List[BaseException] = []
-        try:
-            client = api(sock.ksocket("inet", "stream", "tcp", hook="client"))
-            if api.loop is None:
-                def reader() -> None:
-                    try:
-                        sock.next_event(timeout=3)
-                    except TimedOutError as exc:
-                        read.append(exc)
+        client = api(sock.ksocket("inet", "stream", "tcp", hook="client"))
+        if api.loop is None:
+            def reader() -> None:
+                try:
+                    sock.next_event(timeout=3)
+                except TimedOutError as exc:
+                    read.append(exc)
 
-                thread = threading.Thread(target=reader)
-                thread.start()
-                deadline = time.monotonic() + 10
-                while not sock._control._reading and time.monotonic() < deadline:  # until the reader waits
-                    time.sleep(0.01)
+            thread = threading.Thread(target=reader)
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not sock._control._reading and time.monotonic() < deadline:  # until the reader waits
+                time.sleep(0.01)
+            room.start()
+            client.connect(address, timeout=10)  # its ConnectEvent is not the reader's
+            thread.join(10)
+        else:
+            async def both() -> None:
+                waiting = asyncio.ensure_future(sock.next_event(timeout=3))
+                await asyncio.sleep(0)
                 room.start()
-                client.connect(server.getsockname(), timeout=10)  # its ConnectEvent is not the reader's
-                thread.join(10)
-            else:
-                async def both() -> None:
-                    waiting = asyncio.ensure_future(sock.next_event(timeout=3))
-                    await asyncio.sleep(0)
-                    room.start()
-                    await client.connect(server.getsockname(), timeout=10)
-                    with pytest.raises(TimedOutError) as info:
-                        await waiting
-                    read.append(info.value)
+                await client.connect(address, timeout=10)
+                with pytest.raises(TimedOutError) as info:
+                    await waiting
+                read.append(info.value)
 
-                api(both())
-        finally:
-            room.join(10)
-            filler.close()
-            extra.close()
+            api(both())
+        room.join(10)
     assert len(read) == 1  # the reader saw no event: the completion went to connect()
 
 
