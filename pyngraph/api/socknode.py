@@ -10,6 +10,10 @@
 Paths are relative to this node (``"ks"``), or absolute (``"foo:"``,
 ``"[1a]:"``).  Closing the node (or leaving the ``with`` block) closes both
 descriptors: the node shuts down, and so do the ksockets hooked to it.
+
+:class:`SockNodeOps` is what a socket node does, written once for both APIs;
+:class:`SockNode` runs it blocking (the asyncio runner is
+:class:`pyngraph.aio.AioSockNode`).
 """
 
 from __future__ import annotations
