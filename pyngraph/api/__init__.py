@@ -1,7 +1,9 @@
 """pyngraph's Python API: socket nodes, node references, ksockets, events.
 
 Built only on :mod:`pyngraph.libnetgraph`, so it runs unchanged on FreeBSD
-and on the emulated kernel.  :mod:`pyngraph.aio` offers the same on asyncio.
+and on the emulated kernel.  Every method is written once over the operations
+of :mod:`.ops` (:mod:`.runner`): these classes run them blocking,
+:mod:`pyngraph.aio` offers the same classes on asyncio.
 
 * :class:`SockNode`: our socket node (context manager; ``fileno()``);
   generic messages, ASCII ``msg``, data ``send``/``recv``, events.

@@ -29,6 +29,15 @@ T = TypeVar("T")
 MAX_PACKET = 65536
 
 
+def send_data(backend: Backend, ds: int, hook: Optional[str], data: bytes) -> None:
+    """NgSendData, its failure named after our hook."""
+    try:
+        backend.NgSendData(ds, hook, data)
+    except NetgraphError as exc:
+        detail = f"our socket node has no hook {hook!r}" if exc.errno == errno.EHOSTUNREACH and hook else None
+        raise rename(exc, "send", hook, detail=detail) from exc
+
+
 class Waker:
     """A pipe whose read end wakes a ``select()`` when the channel closes under it."""
 
@@ -95,7 +104,7 @@ class ControlChannel:
         """Perform a :class:`Claim`: the first matching event, waiting up to its timeout."""
         box: List[Any] = []
         with self._cond:
-            handle = self.router.claim(step.match, box.append)
+            handle = self.router.claim(step.match, box.append, last=step.last)
         try:
             return self.wait(lambda: box[0] if box else None, step.timeout, step.command, step.path)
         finally:
@@ -193,11 +202,7 @@ class DataChannel:
         """Send ``data`` out of our hook ``hook`` (None: the node's only hook)."""
         if self._closed:
             raise closed("send", hook)
-        try:
-            self.backend.NgSendData(self.fd, hook, data)
-        except NetgraphError as exc:
-            detail = f"our socket node has no hook {hook!r}" if exc.errno == errno.EHOSTUNREACH and hook else None
-            raise rename(exc, "send", hook, detail=detail) from exc
+        send_data(self.backend, self.fd, hook, data)
 
     def recv(self, timeout: Optional[float], hook: Optional[str]) -> Tuple[str, bytes]:
         """The next packet ``(hook, data)`` (from ``hook`` only, if given); b"" is a ksocket's EOF."""
@@ -244,4 +249,4 @@ class DataChannel:
             self._lock.release()
 
 
-__all__ = ["ControlChannel", "DataChannel", "MAX_PACKET", "Waker"]
+__all__ = ["ControlChannel", "DataChannel", "MAX_PACKET", "Waker", "send_data"]

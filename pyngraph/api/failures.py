@@ -98,8 +98,7 @@ def closed(command: str, path: Optional[str] = None, detail: str = "the socket n
 def daemon_gone(backend: Backend, fd: int, command: str, path: Optional[str]) -> Optional[NetgraphError]:
     """At end of file on a netgraph socket: ECONNRESET naming the emulated backend's daemon if it
     has gone (with every node), else None (the node was shut down)."""
-    check = getattr(getattr(backend, "transport", None), "daemon_gone", None)
-    daemon = check(fd) if check is not None else None
+    daemon = backend.daemon_gone(fd)
     if not daemon:
         return None
     return NetgraphError.from_host(host_errno.ECONNRESET, gone_text(daemon), path=path, command=command)

@@ -10,9 +10,11 @@ to the node by ID, after NODEINFO confirmed it is a ksocket.
 from __future__ import annotations
 
 import enum
+import os
+import sys
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Set, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Generic, Mapping, Optional, Set, Tuple, Type, TypeVar, Union
 
 from ..abi.constants import AF_INET, AF_INET6, AF_LOCAL, Errno, Family, Proto, SockType
 from ..abi.hookname import FAMILY_ALIASES, PROTO_ALIAS_FAMILY, PROTO_ALIASES, TYPE_ALIASES, make_hookname, parse_hookname
@@ -21,11 +23,15 @@ from ..errors import NetgraphError, TimedOutError
 from . import ops
 from .events import AcceptEvent
 from .failures import detail_of, invalid, rename
-from .noderef import NodeRef, PathRef, id_path
-from .sockopt import BEFORE_BIND, SockoptOrderWarning, Value, decode_value, encode_value, resolve_option
+from .noderef import KS, NR, NodeRef, PathOps, PathRef, id_path
+from .ops import Op
+from .runner import Closing, iteration, operation
+from .sockopt import BEFORE_BIND, Linger, SockoptOrderWarning, Value, decode_value, encode_value, resolve_option
 
 if TYPE_CHECKING:
-    from .socknode import SockNode
+    from .socknode import SockNode, SockNodeOps
+
+AC = TypeVar("AC")  # the API's Accepted class
 
 FamilySpec = Union[str, Family]
 TypeSpec = Union[str, SockType]
@@ -84,7 +90,7 @@ def _hint(name: str) -> str:
     return "the form is family/type/protocol, e.g. inet/dgram/udp"
 
 
-def encode_address(address: Any, command: str, path: str) -> bytes:
+def encode_address(address: object, command: str, path: str) -> bytes:
     """A FreeBSD sockaddr for ``address``: ``(host, port)`` (IPv4 or IPv6 host), a path, or a Sockaddr.
 
     A bad address is an InvalidArgumentError of ``command`` at ``path``.
@@ -118,13 +124,24 @@ class Accepts:
         return self.tokens
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` for a warning of our caller that points at the user's line, outside pyngraph."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class Binding:
     """What a ksocket has done that matters for option order (SO_REUSEADDR before bind)."""
 
     def __init__(self, bound: bool) -> None:
         self.bound = bound
 
-    def option(self, option: Any, value: Value, path: str) -> Tuple[int, int, bytes]:
+    def option(self, option: object, value: Value, path: str) -> Tuple[int, int, bytes]:
         """Resolve and encode one SETOPT; warn when it comes too late to take effect."""
         try:
             opt = resolve_option(option)
@@ -133,33 +150,24 @@ class Binding:
             raise rename(exc, "setopt", path, detail=detail_of(exc)) from exc
         if self.bound and (opt.level, opt.name) in BEFORE_BIND:
             warnings.warn(f"{opt.label} set on ksocket {path} after bind has no effect on that bind; "
-                          "set it before bind()", SockoptOrderWarning, stacklevel=3)
+                          "set it before bind()", SockoptOrderWarning, stacklevel=_user_level())
         return opt.level, opt.name, raw
 
 
 @dataclass
-class Accepted:
-    """A connection a listening ksocket accepted: the new ksocket node, the peer, the hook to it.
+class Connection(Generic[KS]):
+    """A connection a listening ksocket accepted: the new ksocket node, the peer, the hook to it."""
 
-    As a context manager it shuts the connection's node down at the end.
-    """
-
-    ksocket: "KSocket"
+    ksocket: KS
     peer: Any
     hook: str
     event: AcceptEvent
 
-    def __enter__(self) -> "Accepted":
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.ksocket.close()
-
-
-class KSocket(PathRef):
+class KSocketOps(PathOps[NR, KS], Generic[NR, KS, AC]):
     """A ksocket node (addressed by ID); ``hook`` is our socket node's hook to it, if any."""
 
-    def __init__(self, sock: "SockNode", node_id: int, hook: Optional[str] = None, *,
+    def __init__(self, sock: "SockNodeOps[NR, KS]", node_id: int, hook: Optional[str] = None, *,
                  bound: bool = False) -> None:
         super().__init__(sock, id_path(node_id))
         self.id = node_id
@@ -167,122 +175,128 @@ class KSocket(PathRef):
         self._binding = Binding(bound)
         self._accepts = Accepts()
 
+    def _accepted(self, clone: KS, event: AcceptEvent, hook: str) -> AC:
+        raise NotImplementedError
+
     @property
-    def node(self) -> NodeRef:
-        """This node as a :class:`NodeRef`, for NGM_CONNECT (``ks.node.connect(peer, ourhook, peerhook)``)."""
-        return NodeRef(self.sock, self.path)
+    def node(self) -> NR:
+        """This node as a node reference, for NGM_CONNECT (``ks.node.connect(peer, ourhook, peerhook)``)."""
+        return self.sock.node(self.path)
 
-    @classmethod
-    def attach(cls, sock: "SockNode", path: str) -> "KSocket":
-        """The ksocket at ``path``; refused (EINVAL) when that node is of another type."""
-        node = sock.run(ops.check_ksocket(path, "ksocket"))
-        return cls(sock, node.id)
-
-    def __enter__(self) -> "KSocket":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
+    @operation
+    def close(self) -> Op[None]:
         """Shut the node down (closing its socket); no error if it is gone already."""
         try:
-            self.shutdown()
+            yield from ops.shutdown(self.path)
         except NetgraphError as exc:
             if exc.fbsd_errno != Errno.ENOENT:
                 raise
 
     # -- socket calls -------------------------------------------------------------
 
-    def bind(self, address: Any) -> None:
+    @operation
+    def bind(self, address: object) -> Op[None]:
         """Bind the socket: ``("127.0.0.1", 0)``, ``("::1", 5000)``, a local path."""
-        self.sock.run(ops.ks_bind(self.path, encode_address(address, "bind", self.path)))
+        yield from ops.ks_bind(self.path, encode_address(address, "bind", self.path))
         self._binding.bound = True
 
-    def listen(self, backlog: int = 128) -> None:
+    @operation
+    def listen(self, backlog: int = 128) -> Op[None]:
         """Listen, and send the first ACCEPT at once: a connection ng_ksocket accepts
         before any ACCEPT was sent is reported to nobody."""
-        self.sock.run(ops.ks_listen(self.path, backlog))
-        self._request_accepts()
+        yield from ops.ks_listen(self.path, backlog)
+        yield from self._request_accepts()
 
     # connect(2) of the ksocket's socket, the ksocket "connect" message; NGM_CONNECT is ks.node.connect.
-    def connect(self, address: Any, timeout: Optional[float] = None) -> None:
+    @operation
+    def connect(self, address: object, timeout: Optional[float] = None) -> Op[None]:
         """Connect; for stream sockets wait for the result (ConnectionRefused ...).
 
         After ``timeout`` seconds TimedOutError is raised, but the connect goes on
         in the kernel: its outcome arrives later as a ConnectEvent.
         """
-        self.sock.run(ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout))
+        yield from ops.ks_connect(self.path, self.id, encode_address(address, "connect", self.path), timeout)
         self._binding.bound = True
 
-    def accept(self, hook: Optional[str] = None, *, to: Optional[PathRef] = None,
-               timeout: Optional[float] = None) -> Accepted:
+    @operation
+    def accept(self, hook: Optional[str] = None, *, to: Optional[PathOps[Any, Any]] = None,
+               timeout: Optional[float] = None) -> Op[AC]:
         """The next accepted connection, its node hooked to ``to`` (default: our socket node).
 
         ``hook`` names the hook on ``to`` (default ``"conn<id>"``); the new
         node's own hook gets the same name.
         """
-        return self._hook_clone(self.accept_event(timeout), hook, to)
+        event = yield from self._accept_event(timeout)
+        return (yield from self._hook_clone(event, hook, to))
 
-    def connections(self, hook_prefix: str = "conn", *, to: Optional[PathRef] = None,
-                    timeout: Optional[float] = None) -> Iterator[Accepted]:
+    @iteration
+    def connections(self, hook_prefix: str = "conn", *, to: Optional[PathOps[Any, Any]] = None,
+                    timeout: Optional[float] = None) -> Op[Optional[AC]]:
         """Accepted connections as they come; stops after ``timeout`` seconds without one."""
-        while True:
-            try:
-                event = self.accept_event(timeout)
-            except TimedOutError:
-                return
-            yield self._hook_clone(event, f"{hook_prefix}{event.clone_id:x}", to)
+        try:
+            event = yield from self._accept_event(timeout)
+        except TimedOutError:
+            return None
+        return (yield from self._hook_clone(event, f"{hook_prefix}{event.clone_id:x}", to))
 
-    def accept_event(self, timeout: Optional[float] = None) -> AcceptEvent:
+    def _accept_event(self, timeout: Optional[float] = None) -> Op[AcceptEvent]:
         """The next AcceptEvent of this listener; its node is left unhooked (it dies with the listener)."""
-        self._request_accepts()
-        event: AcceptEvent = self.sock.run(ops.ks_accept_wait(self.path, self._accepts.mine, timeout))
+        yield from self._request_accepts()
+        event = yield from ops.ks_accept_wait(self.path, self._accepts.mine, timeout)
         self._accepts.armed = False
         return event
 
-    def _request_accepts(self) -> None:
-        if not self._accepts.armed:
-            self._accepts.add(self.sock.run(ops.ks_accept_request(self.path)))
+    accept_event = operation(_accept_event)
 
-    def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[PathRef]) -> Accepted:
+    def _request_accepts(self) -> Op[None]:
+        if not self._accepts.armed:
+            self._accepts.add((yield from ops.ks_accept_request(self.path)))
+
+    def _hook_clone(self, event: AcceptEvent, hook: Optional[str], to: Optional[PathOps[Any, Any]]) -> Op[AC]:
         hook = hook or f"conn{event.clone_id:x}"
         target = to.path if to is not None else "."
-        self.sock.run(ops.connect_by_id(target, id_path(event.clone_id), hook, hook))
-        clone = KSocket(self.sock, event.clone_id, hook if to is None else None, bound=True)
-        return Accepted(clone, event.address, hook, event)
+        yield from ops.connect_by_id(target, id_path(event.clone_id), hook, hook)
+        clone = self.sock.ksocket_ref(event.clone_id, hook if to is None else None, bound=True)
+        return self._accepted(clone, event, hook)
 
-    def getname(self) -> Any:
+    @operation
+    def getname(self) -> Op[Any]:
         """The local address, ``("127.0.0.1", 40000)``-shaped."""
-        return self.sock.run(ops.ks_getname(self.path, peer=False)).address
+        return (yield from ops.ks_getname(self.path, peer=False)).address
 
-    def getpeername(self) -> Any:
+    @operation
+    def getpeername(self) -> Op[Any]:
         """The peer's address (NotConnectedError when not connected)."""
-        return self.sock.run(ops.ks_getname(self.path, peer=True)).address
+        return (yield from ops.ks_getname(self.path, peer=True)).address
 
-    def setopt(self, option: Any, value: Value) -> None:
+    @operation
+    def setopt(self, option: object, value: Value) -> Op[None]:
         """Set an option named ``"SO_REUSEADDR"``, ``("IPPROTO_IP", "IP_TTL")`` or ``SO.REUSEADDR``."""
         level, name, raw = self._binding.option(option, value, self.path)
-        self.sock.run(ops.ks_setopt(self.path, level, name, raw))
+        yield from ops.ks_setopt(self.path, level, name, raw)
 
-    def getopt(self, option: Any, *, raw: bool = False) -> Any:
+    @operation
+    def getopt(self, option: object, *, raw: bool = False) -> Op[Union[int, Linger, bytes]]:
         """An option's value: int, Linger, or bytes (always bytes with ``raw``)."""
         try:
             opt = resolve_option(option)
         except NetgraphError as exc:
             raise rename(exc, "getopt", self.path, detail=detail_of(exc)) from exc
-        value = self.sock.run(ops.ks_getopt(self.path, opt.level, opt.name))
+        value = yield from ops.ks_getopt(self.path, opt.level, opt.name)
         return value if raw else decode_value(opt, value)
 
     # -- data through our socket node's hook ------------------------------------------------
 
-    def send(self, data: bytes) -> None:
+    @operation
+    def send(self, data: bytes) -> Op[None]:
         """Send a packet into the socket through our hook."""
-        self.sock.send(self._our_hook("send"), data)
+        return ops.send_data(self._our_hook("send"), data)
 
-    def recv(self, timeout: Optional[float] = None) -> bytes:
+    @operation
+    def recv(self, timeout: Optional[float] = None) -> Op[bytes]:
         """The next packet the socket received (b"" when a stream peer closed)."""
-        return self.sock.recv(timeout, hook=self._our_hook("recv"))[1]
+        _, data = yield from ops.recv_data(self._our_hook("recv"), timeout)
+        return data
 
     def _our_hook(self, command: str) -> str:
         if self.hook is None:
@@ -290,4 +304,26 @@ class KSocket(PathRef):
         return self.hook
 
 
-__all__ = ["Accepted", "Accepts", "Binding", "KSocket", "encode_address", "hookname"]
+class KSocket(Closing, KSocketOps["NodeRef", "KSocket", "Accepted"], PathRef):
+    """A ksocket node (addressed by ID); ``hook`` is our socket node's hook to it, if any."""
+
+    sock: "SockNode"
+
+    @classmethod
+    def attach(cls, sock: "SockNode", path: str) -> "KSocket":
+        """The ksocket at ``path``; refused (EINVAL) when that node is of another type."""
+        return sock.ksocket_at(path)
+
+    def _accepted(self, clone: "KSocket", event: AcceptEvent, hook: str) -> "Accepted":
+        return Accepted(clone, event.address, hook, event)
+
+
+class Accepted(Closing, Connection[KSocket]):
+    """A connection a listening ksocket accepted; as a context manager it shuts the connection's node down."""
+
+    def close(self) -> None:
+        """Shut the connection's node down."""
+        self.ksocket.close()
+
+
+__all__ = ["Accepted", "Accepts", "Binding", "Connection", "KSocket", "KSocketOps", "encode_address", "hookname"]

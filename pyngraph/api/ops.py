@@ -1,11 +1,13 @@
 """Every operation of the API, written once as a generator of steps.
 
 An operation yields :class:`Send` (send a control message; receive its token,
-or with ``reply`` its matched reply) and :class:`Claim` (wait for an event,
-e.g. a ksocket's connect completion).  A driver performs the steps: the
-blocking one in :mod:`.socknode`, the asyncio one in :mod:`pyngraph.aio`.  A
-failed step is thrown back into the generator, which names the error after
-its command and path.
+or with ``reply`` its matched reply), :class:`Claim` (wait for an event,
+e.g. a ksocket's connect completion), :class:`SendData` and :class:`RecvData`
+(a packet out of or into our hooks) and :class:`Call` (run an event handler).
+A runner performs the steps (:mod:`.runner`): the blocking one in
+:mod:`.socknode`, the asyncio one in :mod:`pyngraph.aio`.  A failed step is
+thrown back into the generator, which names the error after its command and
+path.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import errno
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Generator, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Collection, Generator, List, Optional, Tuple, TypeVar, Union
 
 from ..abi import constants as C
 from ..abi.nodetypes import ng_ksocket
@@ -42,16 +44,46 @@ class Send:
 
 @dataclass(frozen=True)
 class Claim:
-    """Wait for the first event ``match`` accepts and take it out of the events queue."""
+    """Wait for the first event ``match`` accepts and take it out of the events queue.
+
+    With ``last``, only an event no other claim wants (a reader of the events,
+    not a waiter for one ksocket's completion).
+    """
 
     match: Callable[[Event], bool]
     timeout: Optional[float]
     command: str
     path: str
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class SendData:
+    """Send a packet out of our hook ``hook`` (None: our only hook)."""
+
+    hook: Optional[str]
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RecvData:
+    """Wait for the next packet ``(hook, data)`` on our data socket (only from ``hook``, if given)."""
+
+    hook: Optional[str]
+    timeout: Optional[float]
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run an event handler (the asyncio runner awaits what it returns)."""
+
+    handler: Callable[[Event], object]
+    event: Event
 
 
 T = TypeVar("T")
-Op = Generator[Union[Send, Claim], Any, T]  # an operation whose result is a T
+Step = Union[Send, Claim, SendData, RecvData, Call]
+Op = Generator[Step, Any, T]  # an operation whose result is a T
 _G, _K = C.NGM_GENERIC_COOKIE, ng_ksocket.NGM_KSOCKET_COOKIE
 
 
@@ -193,6 +225,14 @@ def ascii_msg(path: str, text: str, reply: Optional[bool], timeout: Optional[flo
     return (yield from decode_reply(msg, sender))
 
 
+def binary_msg(path: str, cookie: int, cmd: int, args: bytes, reply: bool, timeout: Optional[float]) -> Op[Any]:
+    """Send a binary message: its token, or with ``reply`` its reply (NgMesg)."""
+    command = f"cookie {cookie} cmd {cmd}"
+    if reply:
+        return (yield from request(path, cookie, cmd, args, command=command, timeout=timeout))
+    return (yield from send(path, cookie, cmd, args, command=command))
+
+
 def decode_reply(msg: NgMesg, sender: str) -> Op[Reply]:
     """The :class:`Reply` for ``msg``: its text from the sender (BINARY2ASCII) and its value."""
     try:
@@ -261,7 +301,7 @@ def ks_accept_request(path: str) -> Op[Optional[int]]:
     return token
 
 
-def ks_accept_wait(path: str, tokens: Callable[[], Any], timeout: Optional[float]) -> Op[AcceptEvent]:
+def ks_accept_wait(path: str, tokens: Callable[[], Collection[int]], timeout: Optional[float]) -> Op[AcceptEvent]:
     """The next connection the listening ksocket at ``path`` reports (an AcceptEvent)."""
     def accepted(event: Event) -> bool:
         return isinstance(event, AcceptEvent) and event.token in tokens()
@@ -286,6 +326,25 @@ def ks_getopt(path: str, level: int, option: int) -> Op[bytes]:
     return opt.value
 
 
+# --- data and events ------------------------------------------------------------------
+
+def send_data(hook: Optional[str], data: bytes) -> Op[None]:
+    yield SendData(hook, data)
+
+
+def recv_data(hook: Optional[str], timeout: Optional[float]) -> Op[Tuple[str, bytes]]:
+    packet: Tuple[str, bytes] = yield RecvData(hook, timeout)
+    return packet
+
+
+def next_event(timeout: Optional[float], match: Callable[[Event], bool] = lambda event: True,
+               command: str = "event") -> Op[Event]:
+    """The oldest queued event (that ``match`` accepts), or the next to arrive that no other claim
+    wants; TimedOutError after ``timeout``."""
+    event: Event = yield Claim(match, timeout, command, ".", last=True)
+    return event
+
+
 def _int32(value: int, what: str, command: str, path: str) -> bytes:
     if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 31) <= value < 1 << 31:
         raise invalid(f"{what} {value!r} is not a 32-bit int", command, path)
@@ -293,8 +352,8 @@ def _int32(value: int, what: str, command: str, path: str) -> bytes:
 
 
 __all__ = [
-    "Claim", "Op", "Send", "ascii_msg", "check_ksocket", "connect", "connect_by_id", "decode_reply", "hooks", "info",
+    "Call", "Claim", "Op", "RecvData", "Send", "SendData", "Step", "ascii_msg", "binary_msg", "check_ksocket", "connect", "connect_by_id", "decode_reply", "hooks", "info",
     "ks_accept_request", "ks_accept_wait", "ks_bind", "ks_connect", "ks_getname", "ks_getopt", "ks_listen",
-    "ks_setopt", "list_nodes", "list_types", "mkpeer", "name", "request", "rmhook", "send", "shutdown",
-    "split_command", "status",
+    "ks_setopt", "list_nodes", "list_types", "mkpeer", "name", "next_event", "recv_data", "request", "rmhook",
+    "send", "send_data", "shutdown", "split_command", "status",
 ]

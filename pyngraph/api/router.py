@@ -34,6 +34,7 @@ class Router:
     def __init__(self) -> None:
         self._expected: Dict[int, Callable[[Received], None]] = {}
         self._claims: List[_Claim] = []
+        self._last: List[_Claim] = []  # claims served after every other one (events readers)
         self.events: Deque[Event] = deque()
 
     def expect(self, token: int, deliver: Callable[[Received], None]) -> None:
@@ -44,21 +45,23 @@ class Router:
         """Nobody waits for ``token`` any more: a late reply becomes an event."""
         self._expected.pop(token, None)
 
-    def claim(self, match: Match, deliver: Callable[[Event], None]) -> object:
-        """Hand the first event ``match`` accepts (queued already, or to come) to ``deliver``."""
+    def claim(self, match: Match, deliver: Callable[[Event], None], *, last: bool = False) -> object:
+        """Hand the first event ``match`` accepts (queued already, or to come) to ``deliver``;
+        with ``last``, only an event to come that no other claim wants."""
         for event in self.events:
             if match(event):
                 self.events.remove(event)
                 deliver(event)
                 return None
         handle = _Claim(match, deliver)
-        self._claims.append(handle)
+        (self._last if last else self._claims).append(handle)
         return handle
 
     def unclaim(self, handle: object) -> None:
         """Withdraw a claim (it timed out or was cancelled)."""
-        if handle in self._claims:
-            self._claims.remove(handle)
+        for claims in (self._claims, self._last):
+            if handle in claims:
+                claims.remove(handle)
 
     def route(self, msg: NgMesg, path: str) -> Optional[Event]:
         """Deliver one received message; returns the event when it was queued."""
@@ -68,21 +71,14 @@ class Router:
                 deliver((msg, path))
                 return None
         event = classify(msg, path)
-        for claim in self._claims:
-            if claim.match(event):
-                self._claims.remove(claim)
-                claim.deliver(event)
-                return None
+        for claims in (self._claims, self._last):
+            for claim in claims:
+                if claim.match(event):
+                    claims.remove(claim)
+                    claim.deliver(event)
+                    return None
         self.events.append(event)
         return event
-
-    def take_event(self, match: Optional[Match] = None) -> Optional[Event]:
-        """Remove and return the oldest queued event (that ``match`` accepts)."""
-        for event in self.events:
-            if match is None or match(event):
-                self.events.remove(event)
-                return event
-        return None
 
 
 __all__ = ["Match", "Received", "Router"]

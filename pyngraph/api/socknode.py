@@ -10,33 +10,280 @@
 Paths are relative to this node (``"ks"``), or absolute (``"foo:"``,
 ``"[1a]:"``).  Closing the node (or leaving the ``with`` block) closes both
 descriptors: the node shuts down, and so do the ksockets hooked to it.
+
+:class:`SockNodeOps` is what a socket node does, written once for both APIs;
+:class:`SockNode` runs it blocking (the asyncio runner is
+:class:`pyngraph.aio.AioSockNode`).
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, List, Optional, Tuple, Type, Union
+from typing import Any, Callable, Generic, List, Optional, Protocol, Tuple, Type, Union
 
 from ..abi.args import HookList, NodeInfo, TypeInfo
 from ..abi.message import NgMesg
 from ..backend import get_backend
+from ..backend.freebsd.sockaddr import parse as parse_sockaddr
+from ..backend.protocol import Backend
 from ..errors import NetgraphError, TimedOutError
 from . import ops
 from .channels import ControlChannel, DataChannel
 from .events import Event
 from .failures import closed, rename
 from .ksocket import FamilySpec, KSocket, ProtoSpec, TypeSpec, hookname
-from .noderef import NodeRef, PathRef, join_path
+from .noderef import KS, NR, NodeRef, PathOps, join_path
+from .ops import Call, Claim, Op, RecvData, Send, SendData, Step, T
 from .replies import Reply
+from .runner import Blocking, drive, iteration, operation
 
-Handler = Callable[[Event], Any]
+Handler = Callable[[Event], object]
+
+
+class DataSender(Protocol):
+    def send(self, hook: Optional[str], data: bytes) -> None: ...
+
+
+class SockNodeOps(Generic[NR, KS]):
+    """What a socket node does, written once for both APIs; paths are relative to this node.
+
+    Replies are matched to their request by token; everything else received on
+    the control socket is an event (see :meth:`events`, :meth:`add_handler`).
+    """
+
+    backend: Backend  # the backend that made the node's sockets, which serves them
+    _handlers: List[Tuple[Handler, Tuple[Type[Event], ...]]]
+
+    # -- what each API supplies ------------------------------------------------------------
+
+    def _run(self, op: Op[Any]) -> Any:
+        raise NotImplementedError
+
+    def _data_channel(self, command: str) -> DataSender:
+        raise NotImplementedError
+
+    def fileno(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        raise NotImplementedError
+
+    def node(self, path: str) -> NR:
+        """A reference to the node at ``path``."""
+        raise NotImplementedError
+
+    def ksocket_ref(self, node_id: int, hook: Optional[str] = None, *, bound: bool = False) -> KS:
+        """The ksocket node ``node_id``; ``hook`` is our hook to it, if any."""
+        raise NotImplementedError
+
+    # -- our node ----------------------------------------------------------------------------
+
+    @property
+    def sockaddr(self) -> bytes:
+        """getsockname() of our control socket: the raw ``sockaddr_ng`` (34 bytes, as in C)."""
+        if self.closed:
+            raise closed("getsockname")
+        try:
+            return bytes(self.backend.getsockname(self.fileno()))
+        except NetgraphError as exc:
+            raise rename(exc, "getsockname", ".") from exc
+
+    @property
+    def sockname(self) -> str:
+        """Our node's name as getsockname() reports it: the name, or ``"[id]"`` when unnamed."""
+        return parse_sockaddr(self.sockaddr)
+
+    # -- nodes -------------------------------------------------------------------------
+
+    @operation
+    def info(self, path: str = ".") -> Op[NodeInfo]:
+        """NODEINFO of the node at ``path``."""
+        return ops.info(path)
+
+    @operation
+    def hooks(self, path: str = ".") -> Op[HookList]:
+        """LISTHOOKS of the node at ``path``."""
+        return ops.hooks(path)
+
+    @operation
+    def list_nodes(self) -> Op[List[NodeInfo]]:
+        """Every node in the graph (LISTNODES)."""
+        return ops.list_nodes(".", named_only=False)
+
+    @operation
+    def list_names(self) -> Op[List[NodeInfo]]:
+        """Every named node (LISTNAMES)."""
+        return ops.list_nodes(".", named_only=True)
+
+    @operation
+    def list_types(self) -> Op[List[TypeInfo]]:
+        """The installed node types and their node counts (LISTTYPES)."""
+        return ops.list_types(".")
+
+    def mkpeer_op(self, path: str, node_type: str, ourhook: str, peerhook: str) -> Op[NR]:
+        """Create a ``node_type`` node linked to ``path``'s ``ourhook`` by its ``peerhook``."""
+        yield from ops.mkpeer(path, node_type, ourhook, peerhook)
+        return self.node(join_path(path, ourhook))
+
+    mkpeer = operation(mkpeer_op)
+
+    def connect_op(self, path: str, peer: Union[str, PathOps[Any, Any]], ourhook: str, peerhook: str) -> Op[None]:
+        """Link ``path``'s ``ourhook`` to ``peer``'s ``peerhook``.
+
+        A string ``peer`` is resolved from the node at ``path``, as netgraph
+        does; a reference (:class:`NodeRef`, :class:`KSocket` ...) is the node it refers to.
+        """
+        if isinstance(peer, PathOps):
+            return ops.connect_by_id(path, peer.path, ourhook, peerhook)
+        return ops.connect(path, peer, ourhook, peerhook)
+
+    connect = operation(connect_op)
+
+    @operation
+    def name(self, path: str, name: str) -> Op[None]:
+        """Name the node at ``path``."""
+        return ops.name(path, name)
+
+    @operation
+    def rmhook(self, path: str, hook: str) -> Op[None]:
+        """Remove hook ``hook`` of the node at ``path``."""
+        return ops.rmhook(path, hook)
+
+    @operation
+    def shutdown(self, path: str) -> Op[None]:
+        """Shut the node at ``path`` down."""
+        return ops.shutdown(path)
+
+    @operation
+    def status(self, path: str, *, timeout: Optional[float] = None) -> Op[str]:
+        """TEXT_STATUS of the node at ``path``.
+
+        Like libnetgraph this waits until the control socket has input; a
+        socket node whose user never answers makes it wait for ever.
+        """
+        return ops.status(path, timeout)
+
+    @operation
+    def msg(self, path: str, text: str, *, reply: Optional[bool] = None,
+            timeout: Optional[float] = None) -> Op[Optional[Reply]]:
+        """Send ``"command args"`` in ASCII to ``path``; the decoded :class:`Reply` or None.
+
+        The target node converts the text (and the reply back to text), so
+        this works for every node type.  ``reply`` forces waiting (or not);
+        by default a reply is awaited when the command has one.
+        """
+        return ops.ascii_msg(path, text, reply, timeout)
+
+    @operation
+    def send_msg(self, path: str, cookie: int, cmd: int, args: bytes = b"", *, reply: bool = False,
+                 timeout: Optional[float] = None) -> Op[Any]:
+        """Send a binary message: its token, or with ``reply`` the matching reply (NgMesg)."""
+        return ops.binary_msg(path, cookie, cmd, args, reply, timeout)
+
+    def reply_to(self, event: Event, args: bytes = b"") -> None:
+        """Answer a message another node sent us (e.g. a ``textstatus`` request)."""
+        try:
+            self.backend.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
+        except NetgraphError as exc:
+            raise rename(exc, "reply", event.path) from exc
+
+    @operation
+    def decode(self, msg: NgMesg, path: str) -> Op[Reply]:
+        """Any received message as a :class:`Reply` (text converted by its sender)."""
+        return ops.decode_reply(msg, path)
+
+    # -- ksockets ----------------------------------------------------------------------------
+
+    @operation
+    def ksocket(self, family: FamilySpec = "inet", socktype: TypeSpec = "dgram", proto: ProtoSpec = None,
+                *, hook: str = "ks", path: str = ".") -> Op[KS]:
+        """Create a ksocket node on ``path``'s hook ``hook`` (default: ours, so data flows here).
+
+        ``family``/``socktype``/``proto`` are names (``"inet6"``, ``"stream"``,
+        ``"tcp"``) or :class:`~pyngraph.abi.Family` / ``SockType`` / ``Proto``
+        members; ``family`` may also be a whole hook name ``"inet/dgram/udp"``.
+        """
+        peerhook = hookname(family, socktype, proto)
+        yield from ops.mkpeer(path, "ksocket", hook, peerhook)
+        node = yield from ops.info(join_path(path, hook))
+        return self.ksocket_ref(node.id, hook if path in (".", ".:") else None)
+
+    def attach_op(self, path: str) -> Op[KS]:
+        """The node at ``path`` as a :class:`KSocket` (refused if it is not a ksocket node)."""
+        node = yield from ops.check_ksocket(path, "ksocket")
+        return self.ksocket_ref(node.id)
+
+    ksocket_at = operation(attach_op)
+
+    # -- data -----------------------------------------------------------------------------
+
+    def send(self, hook: Optional[str], data: bytes) -> None:
+        """Send a packet out of our hook ``hook`` (None: our only hook)."""
+        self._data_channel("send").send(hook, data)
+
+    @operation
+    def recv(self, timeout: Optional[float] = None, *, hook: Optional[str] = None) -> Op[Tuple[str, bytes]]:
+        """The next packet ``(hook, data)`` (only from ``hook``, if given); TimedOutError after ``timeout``."""
+        return ops.recv_data(hook, timeout)
+
+    # -- events ----------------------------------------------------------------------------
+
+    @operation
+    def next_event(self, timeout: Optional[float] = None) -> Op[Event]:
+        """The next event (oldest first); TimedOutError after ``timeout`` seconds."""
+        return ops.next_event(timeout)
+
+    @iteration
+    def events(self, timeout: Optional[float] = None) -> Op[Optional[Event]]:
+        """Events as they arrive; ends after ``timeout`` seconds without one (never, if None)."""
+        try:
+            return (yield from ops.next_event(timeout))
+        except TimedOutError:
+            return None
+
+    def add_handler(self, handler: Handler, *kinds: Type[Event]) -> Handler:
+        """Call ``handler(event)`` for events of ``kinds`` (all events if none) during :meth:`dispatch`.
+
+        On asyncio, what a handler returns is awaited (a coroutine function may be a handler).
+        """
+        self._handlers.append((handler, kinds or (Event,)))
+        return handler
+
+    def remove_handler(self, handler: Handler) -> None:
+        """Stop calling ``handler``."""
+        self._handlers = [(h, k) for h, k in self._handlers if h != handler]
+
+    @operation
+    def dispatch(self, timeout: Optional[float] = 0.0) -> Op[int]:
+        """Run the handlers for queued events, waiting up to ``timeout`` for a first one.
+
+        Events no handler wants stay queued for :meth:`events`.  Returns how
+        many events were handled.
+        """
+        def wanted(event: Event) -> bool:
+            return any(isinstance(event, kinds) for _, kinds in self._handlers)
+
+        handled = 0
+        wait: Optional[float] = timeout
+        while True:
+            try:
+                event = yield from ops.next_event(wait, wanted, "dispatch")
+            except TimedOutError:
+                return handled
+            for handler, kinds in list(self._handlers):
+                if isinstance(event, kinds):
+                    yield Call(handler, event)
+            handled += 1
+            wait = 0.0
 
 
 class Descriptor:
-    """One of the node's sockets, for ``select``/``selectors``: has ``fileno()``."""
+    """One of the node's sockets, for ``select``/``selectors``: has ``fileno()``, knows its backend."""
 
-    def __init__(self, fd: Optional[int]) -> None:
+    def __init__(self, fd: Optional[int], backend: Backend) -> None:
         self.fd = fd
+        self.backend = backend
 
     def fileno(self) -> int:
         if self.fd is None:
@@ -44,8 +291,8 @@ class Descriptor:
         return self.fd
 
 
-class SockNode:
-    """A socket node with its control and (unless ``data=False``) data socket.
+class SockNode(Blocking, SockNodeOps[NodeRef, KSocket]):
+    """A socket node with its control and (unless ``data=False``) data socket; blocking calls.
 
     Safe to share between threads.  Replies are matched to their request by
     token; everything else received on the control socket is an event (see
@@ -53,16 +300,16 @@ class SockNode:
     """
 
     def __init__(self, name: Optional[str] = None, *, data: bool = True) -> None:
-        self.backend = get_backend()  # the node's sockets are served by the backend that made them
+        self.backend = get_backend()
         try:
             cs, ds = self.backend.NgMkSockNode(name, data)
         except NetgraphError as exc:
             raise rename(exc, "socket node", f"{name}:" if name else None) from exc
-        self.control = Descriptor(cs)
-        self.data = Descriptor(ds)
+        self.control = Descriptor(cs, self.backend)
+        self.data = Descriptor(ds, self.backend)
         self._control = ControlChannel(cs, self.backend)
         self._data = DataChannel(ds, self.backend) if ds is not None else None
-        self._handlers: List[Tuple[Handler, Tuple[Type[Event], ...]]] = []
+        self._handlers = []
         self._lock = threading.Lock()
         self._id: Optional[int] = None
 
@@ -101,219 +348,40 @@ class SockNode:
     def id(self) -> int:
         """Our node's ID."""
         if self._id is None:
-            self._id = self.info().id
+            self._id = self.run(ops.info(".")).id
         return self._id
 
-    @property
-    def sockaddr(self) -> bytes:
-        """getsockname() of our control socket: the raw ``sockaddr_ng`` (34 bytes, as in C)."""
-        fd = self.control.fd
-        if fd is None:
-            raise closed("getsockname")
-        try:
-            return bytes(self.backend.getsockname(fd))
-        except NetgraphError as exc:
-            raise rename(exc, "getsockname", ".") from exc
+    # -- the blocking runner ---------------------------------------------------------------
 
-    @property
-    def sockname(self) -> str:
-        """Our node's name as getsockname() reports it: the name, or ``"[id]"`` when unnamed."""
-        from ..backend.freebsd.sockaddr import parse
-
-        return parse(self.sockaddr)
-
-    # -- running operations --------------------------------------------------------------
-
-    def run(self, op: ops.Op[ops.T]) -> ops.T:
+    def run(self, op: Op[T]) -> T:
         """Drive an operation of :mod:`.ops` to its result, blocking."""
-        result: Any
-        try:
-            step = next(op)
-            while True:
-                try:
-                    if isinstance(step, ops.Send):
-                        result = self._control.send(step)
-                    else:
-                        result = self._control.claim(step)
-                except NetgraphError as exc:
-                    step = op.throw(exc)
-                else:
-                    step = op.send(result)
-        except StopIteration as stop:
-            value: ops.T = stop.value
-            return value
+        return drive(op, self._perform)
 
-    # -- nodes -------------------------------------------------------------------------
+    _run = run
 
-    def node(self, path: str) -> NodeRef:
-        """A reference to the node at ``path``."""
-        return NodeRef(self, path)
-
-    def info(self, path: str = ".") -> NodeInfo:
-        """NODEINFO of the node at ``path``."""
-        return self.run(ops.info(path))
-
-    def hooks(self, path: str = ".") -> HookList:
-        """LISTHOOKS of the node at ``path``."""
-        return self.run(ops.hooks(path))
-
-    def list_nodes(self) -> List[NodeInfo]:
-        """Every node in the graph (LISTNODES)."""
-        return self.run(ops.list_nodes(".", named_only=False))
-
-    def list_names(self) -> List[NodeInfo]:
-        """Every named node (LISTNAMES)."""
-        return self.run(ops.list_nodes(".", named_only=True))
-
-    def list_types(self) -> List[TypeInfo]:
-        """The installed node types and their node counts (LISTTYPES)."""
-        return self.run(ops.list_types("."))
-
-    def mkpeer(self, path: str, node_type: str, ourhook: str, peerhook: str) -> NodeRef:
-        """Create a ``node_type`` node linked to ``path``'s ``ourhook`` by its ``peerhook``."""
-        self.run(ops.mkpeer(path, node_type, ourhook, peerhook))
-        return NodeRef(self, join_path(path, ourhook))
-
-    def connect(self, path: str, peer: Union[str, PathRef], ourhook: str, peerhook: str) -> None:
-        """Link ``path``'s ``ourhook`` to ``peer``'s ``peerhook``.
-
-        A string ``peer`` is resolved from the node at ``path``, as netgraph
-        does; a reference (:class:`NodeRef`, :class:`KSocket` ...) is the node it refers to.
-        """
-        if isinstance(peer, PathRef):
-            self.run(ops.connect_by_id(path, peer.path, ourhook, peerhook))
-        else:
-            self.run(ops.connect(path, peer, ourhook, peerhook))
-
-    def name(self, path: str, name: str) -> None:
-        """Name the node at ``path``."""
-        self.run(ops.name(path, name))
-
-    def rmhook(self, path: str, hook: str) -> None:
-        """Remove hook ``hook`` of the node at ``path``."""
-        self.run(ops.rmhook(path, hook))
-
-    def shutdown(self, path: str) -> None:
-        """Shut the node at ``path`` down."""
-        self.run(ops.shutdown(path))
-
-    def status(self, path: str, *, timeout: Optional[float] = None) -> str:
-        """TEXT_STATUS of the node at ``path``.
-
-        Like libnetgraph this waits until the control socket has input; a
-        socket node whose user never answers makes it wait for ever.
-        """
-        return self.run(ops.status(path, timeout))
-
-    def msg(self, path: str, text: str, *, reply: Optional[bool] = None,
-            timeout: Optional[float] = None) -> Optional[Reply]:
-        """Send ``"command args"`` in ASCII to ``path``; the decoded :class:`Reply` or None.
-
-        The target node converts the text (and the reply back to text), so
-        this works for every node type.  ``reply`` forces waiting (or not);
-        by default a reply is awaited when the command has one.
-        """
-        return self.run(ops.ascii_msg(path, text, reply, timeout))
-
-    def send_msg(self, path: str, cookie: int, cmd: int, args: bytes = b"", *, reply: bool = False,
-                 timeout: Optional[float] = None) -> Any:
-        """Send a binary message: its token, or with ``reply`` the matching reply (NgMesg)."""
-        command = f"cookie {cookie} cmd {cmd}"
-        if reply:
-            return self.run(ops.request(path, cookie, cmd, args, command=command, timeout=timeout))
-        return self.run(ops.send(path, cookie, cmd, args, command=command))
-
-    def reply_to(self, event: Event, args: bytes = b"") -> None:
-        """Answer a message another node sent us (e.g. a ``textstatus`` request)."""
-        try:
-            self.backend.NgSendReplyMsg(self.fileno(), event.path, event.msg, args)
-        except NetgraphError as exc:
-            raise rename(exc, "reply", event.path) from exc
-
-    def decode(self, msg: NgMesg, path: str) -> Reply:
-        """Any received message as a :class:`Reply` (text converted by its sender)."""
-        return self.run(ops.decode_reply(msg, path))
-
-    # -- ksockets ----------------------------------------------------------------------------
-
-    def ksocket(self, family: FamilySpec = "inet", socktype: TypeSpec = "dgram", proto: ProtoSpec = None,
-                *, hook: str = "ks", path: str = ".") -> KSocket:
-        """Create a ksocket node on ``path``'s hook ``hook`` (default: ours, so data flows here).
-
-        ``family``/``socktype``/``proto`` are names (``"inet6"``, ``"stream"``,
-        ``"tcp"``) or :class:`~pyngraph.abi.Family` / ``SockType`` / ``Proto``
-        members; ``family`` may also be a whole hook name ``"inet/dgram/udp"``.
-        """
-        peerhook = hookname(family, socktype, proto)
-        node = self.mkpeer(path, "ksocket", hook, peerhook).info()
-        return KSocket(self, node.id, hook if path in (".", ".:") else None)
-
-    def ksocket_at(self, path: str) -> KSocket:
-        """The node at ``path`` as a :class:`KSocket` (refused if it is not a ksocket node)."""
-        return KSocket.attach(self, path)
-
-    # -- data -----------------------------------------------------------------------------
-
-    def send(self, hook: Optional[str], data: bytes) -> None:
-        """Send a packet out of our hook ``hook`` (None: our only hook)."""
-        self._data_channel("send").send(hook, data)
-
-    def recv(self, timeout: Optional[float] = None, *, hook: Optional[str] = None) -> Tuple[str, bytes]:
-        """The next packet ``(hook, data)`` (only from ``hook``, if given); TimedOutError after ``timeout``."""
-        return self._data_channel("recv").recv(timeout, hook)
+    def _perform(self, step: Step) -> Any:
+        if isinstance(step, Send):
+            return self._control.send(step)
+        if isinstance(step, Claim):
+            return self._control.claim(step)
+        if isinstance(step, RecvData):
+            return self._data_channel("recv").recv(step.timeout, step.hook)
+        if isinstance(step, SendData):
+            return self._data_channel("send").send(step.hook, step.data)
+        return step.handler(step.event)
 
     def _data_channel(self, command: str) -> DataChannel:
         if self._data is None:
             raise closed(command, None, "this socket node has no data socket (data=False)")
         return self._data
 
-    # -- events ----------------------------------------------------------------------------
+    def node(self, path: str) -> NodeRef:
+        """A reference to the node at ``path``."""
+        return NodeRef(self, path)
 
-    def next_event(self, timeout: Optional[float] = None) -> Event:
-        """The next event (oldest first); TimedOutError after ``timeout`` seconds."""
-        channel = self._control
-        return channel.wait(lambda: channel.router.take_event(), timeout, "event", ".")
-
-    def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
-        """Events as they arrive; ends after ``timeout`` seconds without one (never, if None)."""
-        while True:
-            try:
-                yield self.next_event(timeout)
-            except TimedOutError:
-                return
-
-    def add_handler(self, handler: Handler, *kinds: Type[Event]) -> Handler:
-        """Call ``handler(event)`` for events of ``kinds`` (all events if none) during :meth:`dispatch`."""
-        self._handlers.append((handler, kinds or (Event,)))
-        return handler
-
-    def remove_handler(self, handler: Handler) -> None:
-        """Stop calling ``handler``."""
-        self._handlers = [(h, k) for h, k in self._handlers if h != handler]
-
-    def dispatch(self, timeout: Optional[float] = 0.0) -> int:
-        """Run the handlers for queued events, waiting up to ``timeout`` for a first one.
-
-        Events no handler wants stay queued for :meth:`events`.  Returns how
-        many events were handled.
-        """
-        channel = self._control
-
-        def wanted(event: Event) -> bool:
-            return any(isinstance(event, kinds) for _, kinds in self._handlers)
-
-        handled = 0
-        wait: Optional[float] = timeout
-        while True:
-            try:
-                event = channel.wait(lambda: channel.router.take_event(wanted), wait, "dispatch", ".")
-            except TimedOutError:
-                return handled
-            for handler, kinds in list(self._handlers):
-                if isinstance(event, kinds):
-                    handler(event)
-            handled += 1
-            wait = 0.0
+    def ksocket_ref(self, node_id: int, hook: Optional[str] = None, *, bound: bool = False) -> KSocket:
+        """The ksocket node ``node_id``; ``hook`` is our hook to it, if any."""
+        return KSocket(self, node_id, hook, bound=bound)
 
 
-__all__ = ["Descriptor", "SockNode"]
+__all__ = ["DataSender", "Descriptor", "Handler", "SockNode", "SockNodeOps"]

@@ -132,6 +132,10 @@ class PyLibNetgraph:
         """Close a socket NgMkSockNode made."""
         self.transport.close(fd)
 
+    def daemon_gone(self, fd: int) -> Optional[str]:
+        """The path of the daemon that served ``fd`` if it has gone, else None."""
+        return self.transport.daemon_gone(fd)
+
     # --- logging ------------------------------------------------------------------------
 
     def _log(self, text: str, err: int) -> None:

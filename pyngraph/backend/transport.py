@@ -39,3 +39,6 @@ class NgTransport(Protocol):
 
     def close(self, fd: int) -> None:
         """Close one descriptor (the node goes when its last socket closes)."""
+
+    def daemon_gone(self, fd: int) -> Optional[str]:
+        """The path of the daemon that served ``fd`` if it has gone away, else None (a kernel stays)."""

@@ -1,20 +1,29 @@
-"""Fixtures of the API tests: socket nodes on the active backend (emulated on Linux) and loopback peers."""
+"""Fixtures of the API tests: each test that takes ``api`` (or ``sock``) runs on the blocking API and on asyncio."""
 
 from __future__ import annotations
 
 import socket
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
-from pyngraph.api import SockNode
+from api_support import Api
+
+
+@pytest.fixture(params=["blocking", "asyncio"])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """The API a test runs on: call ``api(result)`` on every call's result (awaited on asyncio)."""
+    runner = Api(request.param)
+    yield runner
+    runner.close()
 
 
 @pytest.fixture
-def sock() -> Iterator[SockNode]:
-    """A fresh socket node, closed after the test."""
-    with SockNode() as node:
-        yield node
+def sock(api: Api) -> Iterator[Any]:
+    """A fresh socket node of the test's API, closed after the test."""
+    node = api.socknode()
+    yield node
+    node.close()
 
 
 @pytest.fixture

@@ -2,56 +2,46 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from api_support import Api
 from pyngraph import backend, libnetgraph as ng
 from pyngraph.abi.constants import NGM_GENERIC_COOKIE, NGM_NODEINFO
-from pyngraph.aio import AioSockNode
-from pyngraph.api import SockNode
 from pyngraph.errors import NetgraphError, NoSuchNodeError, NoSuchTypeError, UnavailableError
 
 
-def test_mkpeer_of_an_unknown_type_names_the_type(sock):
+def test_mkpeer_of_an_unknown_type_names_the_type(api: Api, sock: Any) -> None:
     with pytest.raises(NoSuchTypeError) as info:
-        sock.mkpeer(".", "nosuchtype", "a", "b")
+        api(sock.mkpeer(".", "nosuchtype", "a", "b"))
     err = info.value
     assert err.errno in (errno.ENOENT, errno.ENXIO) and err.command == "mkpeer"
     assert "no node type 'nosuchtype'" in str(err) and "hub" in str(err)
-    assert sock.info().hooks == 0  # nothing was made
+    assert api(sock.info()).hooks == 0  # nothing was made
 
 
-def test_mkpeer_on_a_missing_node_stays_a_path_error(sock):
+def test_mkpeer_on_a_missing_node_stays_a_path_error(api: Api, sock: Any) -> None:
     with pytest.raises(NoSuchNodeError) as info:
-        sock.mkpeer("nosuch:", "hub", "a", "b")
+        api(sock.mkpeer("nosuch:", "hub", "a", "b"))
     assert not isinstance(info.value, NoSuchTypeError) and "'nosuch:' did not resolve" in str(info.value)
 
 
-def test_mkpeer_of_an_unknown_type_on_asyncio() -> None:
-    async def main() -> None:
-        async with AioSockNode() as sock:
-            with pytest.raises(NoSuchTypeError, match="no node type 'frobnicator'"):
-                await sock.mkpeer(".", "frobnicator", "a", "b")
-
-    asyncio.run(main())
-
-
-def test_data_to_a_missing_hook_names_the_hook(sock):
-    sock.mkpeer(".", "hub", "there", "x")
+def test_data_to_a_missing_hook_names_the_hook(api: Api, sock: Any) -> None:
+    api(sock.mkpeer(".", "hub", "there", "x"))
     with pytest.raises(NetgraphError) as info:
         sock.send("nothere", b"x")
     assert info.value.errno == errno.EHOSTUNREACH
     assert "our socket node has no hook 'nothere'" in str(info.value)
 
 
-def test_socknode_against_an_absent_daemon_says_none_answers(tmp_path: Path):
+def test_socknode_against_an_absent_daemon_says_none_answers(api: Api, tmp_path: Path) -> None:
     path = str(tmp_path / "nobody.sock")
     with backend.using("emulated", socket_path=path):
         with pytest.raises(UnavailableError) as info:
-            SockNode()
+            api.socknode()
     assert str(info.value.strerror).startswith(f"no pyngraph-emud daemon answers at {path} (start one: ")
 
 

@@ -6,11 +6,13 @@ import errno
 import socket
 import struct
 import warnings
+from typing import Any
 
 import pytest
 
+from api_support import Api
 from pyngraph.abi import constants as C
-from pyngraph.api import IP, IPV6, SO, TCP, IpMreq, Ipv6Mreq, Level, Linger, SockNode, SockoptOrderWarning
+from pyngraph.api import IP, IPV6, SO, TCP, IpMreq, Ipv6Mreq, Level, Linger, SockoptOrderWarning
 from pyngraph.api.sockopt import encode_value, resolve_option
 from pyngraph.errors import InvalidArgumentError
 
@@ -57,64 +59,66 @@ def test_value_encoding() -> None:
         encode_value("1")  # type: ignore[arg-type]
 
 
-def test_setopt_getopt_on_the_real_socket(sock: SockNode) -> None:
-    udp = sock.ksocket("inet", "dgram", "udp", hook="u")
-    udp.setopt("SO_REUSEADDR", 1)
-    assert udp.getopt("SO_REUSEADDR") == C.SO_REUSEADDR  # FreeBSD's sogetopt: so_options & name
-    udp.setopt(("IPPROTO_IP", "IP_TTL"), 77)
-    assert udp.getopt(IP.TTL) == 77
-    assert udp.getopt(IP.TTL, raw=True) == struct.pack("=i", 77)
-    udp.setopt(SO.BROADCAST, True)
-    assert udp.getopt(("SOL_SOCKET", "SO_BROADCAST")) == C.SO_BROADCAST
-    udp.setopt("SO_RCVBUF", 65536)
-    assert udp.getopt("SO_RCVBUF") == 65536  # sb_hiwat: what was set (Linux would say twice that)
-    assert udp.getopt("SO_TYPE") == C.SOCK_DGRAM
-    tcp = sock.ksocket("inet", "stream", "tcp", hook="t")
-    tcp.setopt("SO_LINGER", Linger(True, 5))
-    assert tcp.getopt("SO_LINGER") == Linger(True, 5)
-    tcp.setopt("TCP_NODELAY", 1)
-    assert tcp.getopt(TCP.NODELAY) == C.TF_NODELAY  # tcp_default_ctloutput: t_flags & TF_NODELAY
+def test_setopt_getopt_on_the_real_socket(api: Api, sock: Any) -> None:
+    udp = api(sock.ksocket("inet", "dgram", "udp", hook="u"))
+    api(udp.setopt("SO_REUSEADDR", 1))
+    assert api(udp.getopt("SO_REUSEADDR")) == C.SO_REUSEADDR  # FreeBSD's sogetopt: so_options & name
+    api(udp.setopt(("IPPROTO_IP", "IP_TTL"), 77))
+    assert api(udp.getopt(IP.TTL)) == 77
+    assert api(udp.getopt(IP.TTL, raw=True)) == struct.pack("=i", 77)
+    api(udp.setopt(SO.BROADCAST, True))
+    assert api(udp.getopt(("SOL_SOCKET", "SO_BROADCAST"))) == C.SO_BROADCAST
+    api(udp.setopt("SO_RCVBUF", 65536))
+    assert api(udp.getopt("SO_RCVBUF")) == 65536  # sb_hiwat: what was set (Linux would say twice that)
+    assert api(udp.getopt("SO_TYPE")) == C.SOCK_DGRAM
+    tcp = api(sock.ksocket("inet", "stream", "tcp", hook="t"))
+    api(tcp.setopt("SO_LINGER", Linger(True, 5)))
+    assert api(tcp.getopt("SO_LINGER")) == Linger(True, 5)
+    api(tcp.setopt("TCP_NODELAY", 1))
+    assert api(tcp.getopt(TCP.NODELAY)) == C.TF_NODELAY  # tcp_default_ctloutput: t_flags & TF_NODELAY
 
 
-def test_multicast_membership_values_reach_the_kernel(sock: SockNode) -> None:
-    udp = sock.ksocket("inet", "dgram", "udp", hook="m")
-    udp.bind(("127.0.0.1", 0))
-    udp.setopt("IP_ADD_MEMBERSHIP", IpMreq("239.1.2.3", "127.0.0.1"))
+def test_multicast_membership_values_reach_the_kernel(api: Api, sock: Any) -> None:
+    udp = api(sock.ksocket("inet", "dgram", "udp", hook="m"))
+    api(udp.bind(("127.0.0.1", 0)))
+    api(udp.setopt("IP_ADD_MEMBERSHIP", IpMreq("239.1.2.3", "127.0.0.1")))
     with pytest.raises(OSError) as info:  # the kernel read the group: this one was never joined
-        udp.setopt("IP_DROP_MEMBERSHIP", IpMreq("239.1.2.4", "127.0.0.1"))
+        api(udp.setopt("IP_DROP_MEMBERSHIP", IpMreq("239.1.2.4", "127.0.0.1")))
     assert info.value.errno == errno.EADDRNOTAVAIL and info.value.command == "setopt"
-    udp.setopt("IP_DROP_MEMBERSHIP", IpMreq("239.1.2.3", "127.0.0.1"))
+    api(udp.setopt("IP_DROP_MEMBERSHIP", IpMreq("239.1.2.3", "127.0.0.1")))
 
 
-def test_unknown_option_on_the_host_is_an_oserror(sock: SockNode) -> None:
-    udp = sock.ksocket(hook="x")
+def test_unknown_option_on_the_host_is_an_oserror(api: Api, sock: Any) -> None:
+    udp = api(sock.ksocket(hook="x"))
     with pytest.raises(OSError) as info:
-        udp.setopt("SO_NO_OFFLOAD", 1)  # FreeBSD only, and not a flag the emulator can keep
+        api(udp.setopt("SO_NO_OFFLOAD", 1))  # FreeBSD only, and not a flag the emulator can keep
     assert info.value.errno == errno.ENOPROTOOPT and udp.path in str(info.value)
 
 
-def test_flag_only_options_are_kept_as_freebsd_reports_them(sock: SockNode) -> None:
-    udp = sock.ksocket(hook="f")
-    assert udp.getopt("SO_NOSIGPIPE") == 0
-    udp.setopt("SO_NOSIGPIPE", 1)  # Linux has none; the ksocket never raises SIGPIPE anyway
-    assert udp.getopt("SO_NOSIGPIPE") == C.SO_NOSIGPIPE
+def test_flag_only_options_are_kept_as_freebsd_reports_them(api: Api, sock: Any) -> None:
+    udp = api(sock.ksocket(hook="f"))
+    assert api(udp.getopt("SO_NOSIGPIPE")) == 0
+    api(udp.setopt("SO_NOSIGPIPE", 1))  # Linux has none; the ksocket never raises SIGPIPE anyway
+    assert api(udp.getopt("SO_NOSIGPIPE")) == C.SO_NOSIGPIPE
 
 
-def test_reuseaddr_after_bind_warns(sock: SockNode) -> None:
-    udp = sock.ksocket(hook="w")
+def test_reuseaddr_after_bind_warns(api: Api, sock: Any) -> None:
+    udp = api(sock.ksocket(hook="w"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        udp.setopt("SO_REUSEADDR", 1)  # before bind: fine
-    udp.bind(("127.0.0.1", 0))
-    with pytest.warns(SockoptOrderWarning, match="SO_REUSEPORT.*after bind"):
-        udp.setopt(SO.REUSEPORT, 1)
+        api(udp.setopt("SO_REUSEADDR", 1))  # before bind: fine
+    api(udp.bind(("127.0.0.1", 0)))
+    with pytest.warns(SockoptOrderWarning, match="SO_REUSEPORT.*after bind") as record:
+        api(udp.setopt(SO.REUSEPORT, 1))
+    if api.loop is None:  # the warning points at the user's line (on asyncio, the loop may run it)
+        assert record[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        udp.setopt("IP_TTL", 9)  # other options: no warning
+        api(udp.setopt("IP_TTL", 9))  # other options: no warning
 
 
-def test_getopt_refuses_host_ints(sock: SockNode) -> None:
-    udp = sock.ksocket(hook="h")
+def test_getopt_refuses_host_ints(api: Api, sock: Any) -> None:
+    udp = api(sock.ksocket(hook="h"))
     with pytest.raises(InvalidArgumentError, match="bare int") as info:
-        udp.getopt(socket.SO_RCVBUF)
+        api(udp.getopt(socket.SO_RCVBUF))
     assert info.value.command == "getopt"

@@ -7,6 +7,7 @@ API (Iface, EIface, Ether) and checks what Linux sees.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import struct
@@ -21,6 +22,7 @@ import pytest
 from netif_support import REPO, Namespaces, NsDaemon, need_namespaces, need_tun
 from pyngraph import backend
 from pyngraph.abi.constants import NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP
+from pyngraph.aio import AioEIface, AioEther, AioIface, AioSockNode
 from pyngraph.api import EIface, Ether, Iface, MessageEvent, SockNode
 
 LOCAL, PEER = "10.201.9.1", "10.201.9.2"
@@ -200,6 +202,28 @@ def test_ether_node_of_a_veth(sock: SockNode, netns) -> None:
     with pytest.raises(OSError) as gone:
         Ether.attach(sock, "nosuchif0").info()
     assert gone.value.errno == errno.ENOENT
+
+
+def test_interface_nodes_on_asyncio(netns) -> None:
+    """The same helpers, written once, awaited: AioIface, AioEIface, AioEther."""
+    spaces, ns, daemon = netns
+
+    async def main() -> None:
+        async with AioSockNode() as sock:
+            ng = await AioIface.make(sock, hook="inet")
+            name = await ng.ifname()
+            assert _link(spaces, ns, name).startswith(f"{await ng.ifindex()}: {name}:")
+            await ng.shutdown()
+            eth = await AioEIface.make(sock)
+            await eth.set_enaddr("02:00:00:00:00:2a")
+            assert "02:00:00:00:00:2a" in _link(spaces, ns, await eth.ifname())
+            await eth.shutdown()
+            vx = AioEther.attach(sock, "vx")
+            assert (await vx.info()).type == "ether" and await vx.ifname() == "vx"
+            assert await vx.enaddr() in _link(spaces, ns, "vx")
+
+    with backend.using("emulated", socket_path=daemon.path):
+        asyncio.run(asyncio.wait_for(main(), 30))
 
 
 def test_pyngctl_shows_the_new_types(sock: SockNode, netns) -> None:

@@ -145,6 +145,10 @@ class LibNetgraph:
         """Close a socket NgMkSockNode made."""
         os.close(fd)
 
+    def daemon_gone(self, fd: int) -> Optional[str]:
+        """None: the kernel serves the sockets, and it does not go away."""
+        return None
+
     # -- helpers -------------------------------------------------------------
 
     def _check(self, rc: int, command: str, path: Optional[str] = None) -> int:

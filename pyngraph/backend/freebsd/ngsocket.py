@@ -97,6 +97,10 @@ class PfNetgraphTransport:
             raise _fail("getsockname")
         return abuf.raw[: min(alen.value, ADDR_BUFSIZE)]
 
+    def daemon_gone(self, fd: int) -> Optional[str]:
+        """None: the kernel serves the sockets, and it does not go away."""
+        return None
+
     def close(self, fd: int) -> None:
         """Close one descriptor; the node goes away with its last socket."""
         try:
