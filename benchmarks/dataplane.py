@@ -12,6 +12,11 @@ figure is packets/s with pipelining.  A packet not received within
 ``LOSS_TIMEOUT`` of the last one counts as lost.  ENOBUFS on a data send is
 backpressure (FreeBSD's answer to a full queue): the sender receives first.
 
+UDP ping-pong: one 64-byte datagram at a time from a UDP socket to the
+bound ksocket and a blocking ``NgRecvData(ds)`` on the same thread, against
+the same on two raw UDP sockets: the latency a request/response user sees
+(no goal: it keeps watch on the hand-over between the reader and the kernel).
+
 TCP bulk, both directions: 16 KiB writes through a connected
 ``inet/stream/tcp`` ksocket against the same writes on a raw TCP connection;
 the figure is MB/s of payload.
@@ -171,6 +176,53 @@ def ks_udp(lib, n: int, size: int, direction: str) -> Tuple[float, int]:
         peer.close()
 
 
+def _latency(n: int, once: Callable[[], None]) -> float:
+    """Seconds a call of ``once`` takes, the mean of ``n`` after a warm-up."""
+    for _ in range(n // 10):
+        once()
+    start = time.perf_counter()
+    for _ in range(n):
+        once()
+    return (time.perf_counter() - start) / n
+
+
+def raw_udp_pingpong(n: int) -> float:
+    tx, rx = _udp(), _udp()
+    tx.connect(rx.getsockname())
+    payload = bytes(64)
+
+    def once() -> None:
+        tx.send(payload)
+        rx.recv(2048)
+
+    try:
+        return _latency(n, once)
+    finally:
+        tx.close()
+        rx.close()
+
+
+def ks_udp_pingpong(lib, n: int) -> float:
+    ks = _Ksocket(lib, "inet/dgram/udp")
+    peer = _udp()
+    payload = bytes(64)
+    try:
+        ks.msg(NGM_KSOCKET_BIND, _sockaddr(("127.0.0.1", 0)))
+        ks.msg(NGM_KSOCKET_GETNAME)
+        reply, _ = lib.NgRecvMsg(ks.cs, 512)
+        peer.connect(decode_sockaddr(reply.data).address)
+
+        def once() -> None:
+            peer.send(payload)
+            data, _ = lib.NgRecvData(ks.ds, 2048)
+            assert len(data) == 64
+
+        return _latency(n, once)
+    finally:
+        ks.close()
+        peer.close()
+
+
 def _bulk(total: int, write: Callable[[], int], read: Callable[[], int], fds: Tuple[int, int]) -> float:
     """Write (up to ``CHUNK`` bytes a call) until ``total`` bytes are written and read; MB/s."""
     written = got = 0
@@ -305,6 +357,12 @@ def run_udp(quick: bool, modes: List[str]) -> List[Result]:
                     arrow = "ds -> ksocket -> udp" if direction == "out" else "udp -> ksocket -> ds"
                     rows.append(Result(f"udp {size}B {direction}", name, ours, base, "pkt/s", goal=GOAL_UDP, notes=[
                         f"{arrow}; {ROUNDS} x {n} packets, lost {lost} (baseline lost {base_lost})"]))
+            ours = base = float("inf")
+            for _ in range(ROUNDS):
+                ours = min(ours, ks_udp_pingpong(mode.lib, n // 10))
+                base = min(base, raw_udp_pingpong(n // 10))
+            rows.append(Result("udp 64B ping-pong", name, ours * 1e6, base * 1e6, "us", lower=True, notes=[
+                f"udp -> ksocket -> blocking NgRecvData, one at a time; {n // 10} round trips; no goal"]))
     return rows
 
 
