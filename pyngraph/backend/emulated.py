@@ -32,6 +32,7 @@ import socket
 import struct
 import termios
 import threading
+import time
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from ..abi.constants import Errno
@@ -235,7 +236,8 @@ class _LocalSocket(_Socket):
         (:meth:`~pyngraph.emulator.loop.EventLoop.serve_until`), so a packet a
         ksocket reads reaches the reader without the kernel thread.  A blocking
         reader that gets nothing within :data:`_SERVE_WAIT` waits on the
-        descriptor (its SO_RCVTIMEO applies) while the kernel thread delivers.
+        descriptor while the kernel thread delivers; the descriptor's
+        SO_RCVTIMEO bounds the whole wait (EAGAIN when it runs out).
         Packets of :data:`_BULK` bytes or more are left to the kernel thread:
         there copies, not Python, are the cost, and two threads copy at once.
         Taking the last waiting packet returns at once: the loop is served
@@ -258,10 +260,17 @@ class _LocalSocket(_Socket):
                 if not self.bulk and inbox.packets:
                     kernel.hold_off()
                 return (data if len(data) <= bufsize else data[:bufsize]), packet[1]
-            blocking = os.get_blocking(fd)
-            if (not self.bulk and kernel.serve_until(fd, _SERVE_WAIT if blocking else 0, poll)
-                    and inbox.packets):
+            serve = 0.0
+            if os.get_blocking(fd):
+                limit = _rcvtimeo(sock)  # the user's SO_RCVTIMEO bounds the whole wait (0: none)
+                serve = min(_SERVE_WAIT, limit) if limit else _SERVE_WAIT
+            start = time.monotonic()
+            if not self.bulk and kernel.serve_until(fd, serve, poll) and inbox.packets:
                 continue
+            if serve and limit:
+                left = limit - (time.monotonic() - start)
+                if left <= 0 or not select.select([sock], [], [], left)[0]:
+                    raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
             # the doorbell (packets wait), EOF (the node has gone) or, not blocking, EAGAIN
             if not sock.recv(1, socket.MSG_PEEK):
                 return b"", ""
@@ -558,6 +567,12 @@ def _address(addr: Optional[str]) -> Tuple[bytes, bytes]:
         _addresses[None] = (b"", b"\0")
     entry = _addresses[addr] = (sg, bytes((len(sg),)) + sg)
     return entry
+
+
+def _rcvtimeo(sock: socket.socket) -> float:
+    """The descriptor's SO_RCVTIMEO in seconds (0: none)."""
+    seconds, micro = _TIMEVAL.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.size))
+    return float(seconds + micro / 1e6)
 
 
 def _unread(fd: int) -> bool:

@@ -220,3 +220,22 @@ def test_a_reader_blocked_in_recv_gets_what_another_socket_sends_and_then_the_en
     sender.shutdown(f"[{node:x}]:")
     thread.join(WAIT)
     assert results == [(b"first", "in"), (b"", "")]
+
+
+def test_a_blocking_reader_with_a_receive_timeout_gets_eagain(user: User) -> None:
+    """SO_RCVTIMEO on the data socket ends a blocking NgRecvData that gets nothing, with EAGAIN.
+
+    (The reader runs the kernel's loop while it waits; that wait is part of
+    the timeout.)  A packet sent afterwards is still delivered.
+    """
+    peer = _fed(user)
+    with socket.socket(fileno=os.dup(user.ds)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _RCVTIMEO.pack(0, 20000))
+    for _ in range(3):
+        with pytest.raises(NetgraphError) as info:
+            ng.NgRecvData(user.ds, 70000)
+        assert info.value.errno == errno.EAGAIN
+    _bounded(user)
+    peer.send(_NUM.pack(7))
+    assert _blocking_recv(user) == 7
+    peer.close()
