@@ -260,14 +260,14 @@ class _LocalSocket(_Socket):
                 if not self.bulk and inbox.packets:
                     kernel.hold_off()
                 return (data if len(data) <= bufsize else data[:bufsize]), packet[1]
-            serve = 0.0
+            serve = limit = 0.0
             if os.get_blocking(fd):
                 limit = _rcvtimeo(sock)  # the user's SO_RCVTIMEO bounds the whole wait (0: none)
                 serve = min(_SERVE_WAIT, limit) if limit else _SERVE_WAIT
-            start = time.monotonic()
+            start = time.monotonic() if limit else 0.0
             if not self.bulk and kernel.serve_until(fd, serve, poll) and inbox.packets:
                 continue
-            if serve and limit:
+            if limit:
                 left = limit - (time.monotonic() - start)
                 if left <= 0 or not select.select([sock], [], [], left)[0]:
                     raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
