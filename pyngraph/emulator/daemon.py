@@ -236,7 +236,8 @@ class Daemon:
         kernel = self.kernel
         kernel.sweep_clients()
         return (f"clients {len(kernel.clients)} nodes {len(kernel.nodes)} channels {len(kernel.channels)} "
-                f"hooks {kernel.hook_count} refused {self.refused} kernel errors: {self.errors.count}")
+                f"hooks {kernel.hook_count} refused {self.refused} queue drops {kernel.queue_drops} "
+                f"kernel errors: {self.errors.count}")
 
     def _ask_stats(self, signum: int, frame: object) -> None:
         """SIGUSR1: print the statistics from the loop, between two pieces of kernel work."""

@@ -25,7 +25,7 @@ from ..abi.constants import NG_NODESIZ, NGM_GENERIC_COOKIE, NGF_RESP, Errno
 from ..errors import NetgraphError
 from .flow import FlowControl
 from .generic import generic_msg
-from .loop import EventLoop, Watch
+from .loop import EventLoop, Watch, log
 from .node import Hook, MsgItem, Node, Tags, check, errno_of, fbsd_error
 from .path import decode_id
 from .sockbuf import env_options
@@ -39,6 +39,8 @@ _MAX_DEPTH = 32  # direct data calls nested deeper than this are queued (netgrap
 # it is linear; only nesting multiplies.
 _DIRECT_BUDGET = 256
 _MAX_QUEUED_DATA = 4096  # net.graph.maxdata: queued packets; beyond it a packet is dropped (ENOBUFS)
+# lossless (not FreeBSD): the producer of queued packets is paused above the high mark, resumed at the low
+_QUEUED_HIGH, _QUEUED_LOW = _MAX_QUEUED_DATA * 3 // 4, _MAX_QUEUED_DATA // 4
 _RXBUF = 65536 + 512  # > transport.MAX_FRAME: any datagram a user or ksocket sends
 _DRAIN_LIMIT = 100_000  # items one drain may run; bounds livelocked loops (echo <-> echo)
 _SLICE = 0.0002  # seconds of queued work the loop runs before it looks at the descriptors again
@@ -112,7 +114,9 @@ class Kernel(EventLoop):
         self._queue = Lanes()
         self._depth = 0
         self._direct = 0  # direct data calls since the outermost one began
-        self._queued_data = FlowControl(_MAX_QUEUED_DATA)  # packets waiting in the queue
+        self._queued_data = FlowControl(  # packets waiting in the queue
+            _MAX_QUEUED_DATA, high=_QUEUED_HIGH, low=_QUEUED_LOW, pause=self.pause_source, resume=self.resume_source)
+        self.queue_drops = 0  # packets refused because the queue was full (each logged at DEBUG)
         self.rxbuf = bytearray(_RXBUF)  # the loop thread's receive buffer (one datagram)
         # net.graph.recvspace and net.graph.maxdgram of new socket nodes' sockets; lossless (not
         # FreeBSD): a full data socket pauses its producers instead of dropping
@@ -361,8 +365,11 @@ class Kernel(EventLoop):
         if (peer.force_queue or self._depth >= _MAX_DEPTH
                 or (self._direct >= _DIRECT_BUDGET and self._depth > 1)):
             if not self._queued_data.admit(1):
+                self.queue_drops += 1
+                log.debug("%s: a packet for hook %r dropped: %d queued packets (net.graph.maxdata), ENOBUFS",
+                          peer.node.path, peer.name, _MAX_QUEUED_DATA)
                 return Errno.ENOBUFS  # as FreeBSD when its data items run out
-            self._queued_data.add(1)
+            self._queued_data.add(1, hold_back=self.lossless)
             self.queue_call(peer.node, self._rcvdata_queued, peer, data, tags)
             return 0
         self._direct += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+import time
 import threading
 from typing import Iterator, List, Tuple
 
@@ -171,3 +173,57 @@ def test_stop_ends_the_thread() -> None:
     assert thread is not None and thread.is_alive()
     kernel.stop()
     assert not thread.is_alive()
+
+
+def test_a_full_data_queue_refuses_with_enobufs_counts_and_logs_it(k: Kernel, caplog) -> None:
+    """net.graph.maxdata (4096 queued packets): the next is ENOBUFS, counted in queue_drops, logged."""
+    def run():
+        a, b = k.make_node("recorder"), k.make_node("recorder")
+        hook = link(k, a, "x", b, "y")
+        hook.peer.force_queue = True
+        results = [a.send_data(hook, b"p") for _ in range(4097)]
+        return results, k.queue_drops, b
+
+    before = k.call(lambda: k.queue_drops)
+    with caplog.at_level(logging.DEBUG, logger="pyngraph.emulator"):
+        results, drops, b = k.call(run)
+    assert results[:4096] == [0] * 4096 and results[4096] == Errno.ENOBUFS
+    assert drops == before + 1 and "net.graph.maxdata" in caplog.text
+    assert k.call(lambda: len(b.got)) == 4096  # what was queued is delivered
+
+
+def test_lossless_pauses_the_source_of_queued_packets_until_they_drain(k: Kernel) -> None:
+    """With the lossless option a descriptor whose callback queues past the high mark is paused, then resumed."""
+    r, w = socket.socketpair()
+    seen: List[int] = []
+
+    def build():
+        a, b = k.make_node("recorder"), k.make_node("recorder")
+        hook = link(k, a, "x", b, "y")
+        hook.peer.force_queue = True
+
+        def on_readable() -> None:
+            r.recv(1)
+            for _ in range(3500):  # past the high mark (3/4 of 4096), under the limit
+                assert a.send_data(hook, b"p") == 0
+            seen.append(k.watch_of(r.fileno()).paused)
+
+        k.watch_fd(r.fileno(), on_readable)
+        return b
+
+    saved = k.lossless
+    k.lossless = True
+    try:
+        b = k.call(build)
+        w.send(b"x")
+        deadline = time.monotonic() + 10
+        while k.call(lambda: len(b.got)) < 3500 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert k.call(lambda: len(b.got)) == 3500
+        assert seen and seen[0] > 0  # paused while the queue was above the high mark
+        assert k.call(lambda: k.watch_of(r.fileno()).paused) == 0  # resumed once it drained
+    finally:
+        k.lossless = saved
+        k.call(k.unwatch_fd, r.fileno())
+        r.close()
+        w.close()

@@ -293,7 +293,10 @@ class DataPcb(Pcb):
                 self.channel.close()
                 return
             end = min(1 + rxbuf[0], n)  # unframe, copying each part once
-            self.from_user(bytes(view[1:end]), bytes(view[end:n]))
+            error = self.from_user(bytes(view[1:end]), bytes(view[end:n]))
+            if error:  # the user's send has returned: its errno can only be logged (counted where refused)
+                log.debug("%s: a packet the user wrote was refused: FreeBSD errno %d",
+                          self.node.path if self.node else "?", error)
             if source is not None and source.paused:
                 return
 
