@@ -304,7 +304,7 @@ class KSocketOps(PathOps[NR, KS], Generic[NR, KS, AC]):
         return self.hook
 
 
-class KSocket(Closing, KSocketOps["NodeRef", "KSocket", "Accepted"], PathRef):
+class KSocket(Closing, KSocketOps[NodeRef, "KSocket", "Accepted"], PathRef):
     """A ksocket node (addressed by ID); ``hook`` is our socket node's hook to it, if any."""
 
     sock: "SockNode"

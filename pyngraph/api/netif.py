@@ -201,7 +201,7 @@ class EtherOps(InterfaceOps[NR, KS]):
         return self._set(NGM_ETHER_DETACH)
 
 
-class Iface(IfaceOps["NodeRef", "KSocket"], NodeRef):
+class Iface(IfaceOps[NodeRef, "KSocket"], NodeRef):
     """An ng_iface node: a point-to-point interface ``ngN`` carrying bare IP packets."""
 
     @classmethod
@@ -210,7 +210,7 @@ class Iface(IfaceOps["NodeRef", "KSocket"], NodeRef):
         return sock.run(cls.making(sock, path, hook, family_hook))
 
 
-class EIface(EIfaceOps["NodeRef", "KSocket"], NodeRef):
+class EIface(EIfaceOps[NodeRef, "KSocket"], NodeRef):
     """An ng_eiface node: an Ethernet interface ``ngethN`` whose frames use the ``ether`` hook."""
 
     @classmethod
@@ -219,7 +219,7 @@ class EIface(EIfaceOps["NodeRef", "KSocket"], NodeRef):
         return sock.run(cls.making(sock, path, hook, "ether"))
 
 
-class Ether(EtherOps["NodeRef", "KSocket"], NodeRef):
+class Ether(EtherOps[NodeRef, "KSocket"], NodeRef):
     """The ng_ether node of an Ethernet interface (``em0:``)."""
 
 
