@@ -79,10 +79,7 @@ class NgType:
     commands: Tuple[Command, ...]
     hooks: Hooks
     summary: str
-
-    def command(self, cmd: int) -> Optional[Command]:
-        """The declared command numbered ``cmd``, or None."""
-        return next((c for c in self.commands if c.cmd == cmd), None)
+    """What a node of the type does, in one line (docs/NODETYPES.md lists it)."""
 
 
 __all__ = ["Argument", "Command", "Hooks", "NgType", "Special"]

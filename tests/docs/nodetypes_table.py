@@ -26,8 +26,9 @@ def argument_name(argument: Optional[Argument]) -> str:
 
 
 def markdown() -> str:
-    """One row per command of every declared node type."""
-    rows = ["| type | cookie | hooks | command | argument | reply |", "|---|---|---|---|---|---|"]
+    """Each declared node type's summary, then one row per command of every type."""
+    rows = [f"- `{decl.name}`: {decl.summary}" for decl in DECLARED.values()]
+    rows += ["", "| type | cookie | hooks | command | argument | reply |", "|---|---|---|---|---|---|"]
     for decl in DECLARED.values():
         head = f"| {decl.name} | {decl.cookie} | `{decl.hooks.describe()}` |"
         if not decl.commands:
