@@ -168,8 +168,8 @@ class _Socket:
         buf = sock.recv(bufsize + 256) if bufsize <= _SMALL_RECV else _recv(sock, bufsize + 256)
         if not buf:
             return b"", ""
-        n = buf[0]
-        return buf[1 + n:1 + n + bufsize], buf[1:1 + n].decode("latin-1")
+        addr, payload = wire.unframe(buf)
+        return payload[:bufsize], addr.decode("latin-1")
 
     def daemon_gone(self) -> bool:
         """Whether the daemon behind this socket's channel has gone (the channel is at EOF)."""
