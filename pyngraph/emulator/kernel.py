@@ -195,7 +195,9 @@ class Kernel(EventLoop):
     # --- types and nodes ----------------------------------------------------------------
 
     def register_type(self, cls: Type[Node]) -> None:
-        """Install a node type (EEXIST if the name is taken)."""
+        """Install a node type (EINVAL without a declaration, EEXIST if the name is taken)."""
+        if getattr(cls, "declaration", None) is None:
+            raise fbsd_error(Errno.EINVAL, f"{cls.__name__} declares no node type (declaration = NgType(...))")
         if cls.type_name in self.types:
             raise fbsd_error(Errno.EEXIST, f"type {cls.type_name!r} already installed")
         self.types[cls.type_name] = cls

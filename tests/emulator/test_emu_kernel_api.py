@@ -227,3 +227,12 @@ def test_lossless_pauses_the_source_of_queued_packets_until_they_drain(k: Kernel
         k.call(k.unwatch_fd, r.fileno())
         r.close()
         w.close()
+
+
+def test_a_node_type_without_a_declaration_is_refused(k: Kernel) -> None:
+    class Undeclared(Node):
+        pass
+
+    with pytest.raises(NetgraphError) as info:
+        k.register_type(Undeclared)
+    assert info.value.fbsd_errno == Errno.EINVAL and "Undeclared declares no node type" in str(info.value)
