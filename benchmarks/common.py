@@ -77,6 +77,14 @@ def rate(n: int, op: Callable[[], Any]) -> float:
     return n / (time.perf_counter() - start)
 
 
+def latency(n: int, op: Callable[[], Any]) -> float:
+    """Mean seconds per ``op`` run ``n`` times."""
+    start = time.perf_counter()
+    for _ in range(n):
+        op()
+    return (time.perf_counter() - start) / n
+
+
 def best_of(repeats: int, measure: Callable[[], float], lower: bool = False) -> float:
     """The best of ``repeats`` measurements (max rate, or min latency)."""
     values = [measure() for _ in range(repeats)]

@@ -12,15 +12,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from typing import Callable, List
+from typing import List
 
 from pyngraph.abi.args import Mkpeer
 from pyngraph.abi.constants import AF_INET, NGM_GENERIC_COOKIE, NGM_MKPEER, NGM_SHUTDOWN
 from pyngraph.abi.nodetypes.ng_ksocket import NGM_KSOCKET_BIND, NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME
 from pyngraph.abi.sockaddr import encode_sockaddr
 
-from .common import Mode, Result
+from .common import Mode, Result, latency
 
 ROUNDS = 3
 
@@ -30,14 +29,6 @@ _ECHO = ("import socket, sys\n"
          "    d = s.recv(4096)\n"
          "    if not d: break\n"
          "    s.send(d)\n")
-
-
-def _latency(n: int, op: Callable[[], object]) -> float:
-    """Mean seconds per ``op``."""
-    start = time.perf_counter()
-    for _ in range(n):
-        op()
-    return (time.perf_counter() - start) / n
 
 
 def echo_latency(n: int, process: bool) -> float:
@@ -63,8 +54,8 @@ def echo_latency(n: int, process: bool) -> float:
         a.recv(4096)
 
     try:
-        _latency(200, once)
-        return _latency(n, once)
+        latency(200, once)
+        return latency(n, once)
     finally:
         a.shutdown(socket.SHUT_RDWR)
         a.close()
@@ -85,7 +76,7 @@ def floor_latency(n: int) -> float:
         a.recv(4096)
 
     try:
-        return _latency(n, once)
+        return latency(n, once)
     finally:
         a.close()
         b.close()
@@ -102,8 +93,8 @@ def getname_latency(lib, n: int) -> float:
             msg, _ = lib.NgRecvMsg(cs, 512)
             assert msg.arglen == 16
 
-        _latency(200, once)
-        return _latency(n, once)
+        latency(200, once)
+        return latency(n, once)
     finally:
         lib.NgSendMsg(cs, ".:k", NGM_GENERIC_COOKIE, NGM_SHUTDOWN)
         lib.transport.close(cs)

@@ -39,7 +39,7 @@ from pyngraph.abi.nodetypes.ng_ksocket import (
 )
 from pyngraph.abi.sockaddr import decode_sockaddr, encode_sockaddr
 
-from .common import Mode, Result, raise_rcvbuf
+from .common import Mode, Result, latency, raise_rcvbuf
 
 WINDOW = 64
 LOSS_TIMEOUT = 0.5
@@ -176,16 +176,6 @@ def ks_udp(lib, n: int, size: int, direction: str) -> Tuple[float, int]:
         peer.close()
 
 
-def _latency(n: int, once: Callable[[], None]) -> float:
-    """Seconds a call of ``once`` takes, the mean of ``n`` after a warm-up."""
-    for _ in range(n // 10):
-        once()
-    start = time.perf_counter()
-    for _ in range(n):
-        once()
-    return (time.perf_counter() - start) / n
-
-
 def raw_udp_pingpong(n: int) -> float:
     tx, rx = _udp(), _udp()
     tx.connect(rx.getsockname())
@@ -196,7 +186,8 @@ def raw_udp_pingpong(n: int) -> float:
         rx.recv(2048)
 
     try:
-        return _latency(n, once)
+        latency(n // 10, once)  # warm-up
+        return latency(n, once)
     finally:
         tx.close()
         rx.close()
@@ -217,7 +208,8 @@ def ks_udp_pingpong(lib, n: int) -> float:
             data, _ = lib.NgRecvData(ks.ds, 2048)
             assert len(data) == 64
 
-        return _latency(n, once)
+        latency(n // 10, once)  # warm-up
+        return latency(n, once)
     finally:
         ks.close()
         peer.close()

@@ -83,8 +83,14 @@ def _cmd(cookie: int, c: Command) -> Cmd:
 
 
 def cmdlist(decl: NgType) -> CmdList:
-    """A declared node type's command list."""
-    return CmdList(decl.name, [_cmd(decl.cookie, c) for c in decl.commands])
+    """A declared node type's command list (built once per declaration)."""
+    found = _built.get(decl)
+    if found is None:
+        found = _built[decl] = CmdList(decl.name, [_cmd(decl.cookie, c) for c in decl.commands])
+    return found
+
+
+_built: Dict[NgType, CmdList] = {}
 
 
 GENERIC = CmdList("generic", [_cmd(NGM_GENERIC_COOKIE, c) for c in generic.COMMANDS])

@@ -20,7 +20,7 @@ def test_every_declared_type_is_emulated_with_its_declaration(kernel: Kernel) ->
         cls = kernel.types[name]
         assert cls.declaration is decl
         assert (cls.type_name, cls.cookie) == (decl.name, decl.cookie)
-        assert [c.name for c in cls.cmdlist] == [c.name for c in CMDLISTS[name]] == [c.name for c in decl.commands]
+        assert cls.cmdlist is CMDLISTS[name] and [c.name for c in cls.cmdlist] == [c.name for c in decl.commands]
 
 
 @pytest.mark.parametrize("name", sorted(DECLARED))
